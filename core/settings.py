@@ -1,0 +1,82 @@
+"""One settings model, saved as TOML in the data directory.
+
+Environment variables override the file: ENCLAVE_INDEX__CHUNK_TOKENS=200 and so on.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from core.errors import SettingsError
+from core.guard.settings import GuardSettings
+from core.llm.settings import LLMSettings
+
+SETTINGS_FILE = "settings.toml"
+DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+
+class IngestSettings(BaseModel):
+    max_file_mb: float = Field(200.0, gt=0, description="Larger files are refused.")
+    max_pages: int = Field(5000, gt=0)
+    ocr: bool = True
+    ocr_language: str = "eng"
+    workers: int = Field(1, ge=1, le=8, description="Parser threads alongside the embedder.")
+
+
+class IndexSettings(BaseModel):
+    embed_model: str = Field(
+        DEFAULT_EMBED_MODEL,
+        description="all-MiniLM-L6-v2 (bundled) or a local sentence-transformers directory.",
+    )
+    chunk_tokens: int = Field(200, ge=32, le=2048)
+    chunk_overlap: int = Field(32, ge=0, le=512)
+    embed_batch: int = Field(64, ge=1, le=1024)
+    rrf_k: int = Field(60, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_", env_nested_delimiter="__")
+
+    ingest: IngestSettings = IngestSettings()
+    index: IndexSettings = IndexSettings()
+    llm: LLMSettings = LLMSettings()
+    guard: GuardSettings = GuardSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the saved file (passed in as init values).
+        return (env_settings, init_settings)
+
+    @classmethod
+    def load(cls, home: Path) -> Settings:
+        path = home / SETTINGS_FILE
+        data: dict[str, Any] = {}
+        if path.exists():
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"Cannot read {path}: {exc}") from exc
+        try:
+            return cls(**data)
+        except ValidationError as exc:
+            raise SettingsError(f"Invalid settings in {path}: {exc}") from exc
+
+    def save(self, home: Path) -> None:
+        import tomli_w
+
+        path = home / SETTINGS_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(tomli_w.dumps(self.model_dump(mode="json", exclude_none=True)), "utf-8")
+        tmp.replace(path)
