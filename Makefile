@@ -1,0 +1,44 @@
+# Every workflow is one target. `make run` and `make test` work from a clean clone.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: venv system-deps run test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[gui,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# OCR for image-only PDF pages uses Debian's Tesseract; installed when we may (root).
+system-deps:
+	@if ! command -v tesseract >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; \
+	  else echo "note: tesseract-ocr is not installed; OCR of scanned pages is off (apt-get install tesseract-ocr)"; fi; \
+	fi
+
+run: venv
+	$(VENV)/bin/enclave
+
+test: venv system-deps
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+test-fast: venv
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "unit"
+
+lint: venv
+	$(VENV)/bin/ruff check core desktop tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: venv system-deps
+	$(PY) -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench

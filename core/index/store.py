@@ -1,0 +1,164 @@
+"""The chunk store: one LanceDB table per embedding model, vector + full-text search.
+
+Rows carry (doc_id, version); the catalog decides which version is visible, and the
+store only ever appends a version or deletes one, so a crash never leaves a mixed
+document (see core/ingest/catalog.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from core.errors import StoreError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+TEXT_COLUMNS = ["chunk_id", "doc_id", "collection", "path", "title", "heading", "text", "flags"]
+INT_COLUMNS = ["version", "ordinal", "page_start", "page_end", "char_start", "char_end"]
+RESULT_COLUMNS = [c for c in TEXT_COLUMNS + INT_COLUMNS]
+FTS_COLUMN = "search_text"  # title + headings + text: what keyword search matches on
+
+
+def table_name(model_id: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", Path(model_id).name.lower()).strip("_")[:40]
+    digest = hashlib.sha1(model_id.encode()).hexdigest()[:8]
+    return f"chunks_{slug}_{digest}"
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_in(column: str, values: Iterable[str]) -> str:
+    return f"{column} IN ({', '.join(sql_string(v) for v in values)})"
+
+
+def version_filter(pairs: Sequence[tuple[str, int]]) -> str:
+    return " OR ".join(f"(doc_id = {sql_string(d)} AND version = {int(v)})" for d, v in pairs)
+
+
+class ChunkStore:
+    """All chunks embedded with one model. Thread-safe for one writer, many readers."""
+
+    def __init__(self, directory: Path, model_id: str, dim: int) -> None:
+        import lancedb
+
+        self.model_id = model_id
+        self.dim = dim
+        self.name = table_name(model_id)
+        self._write_lock = threading.Lock()
+        try:
+            self._db = lancedb.connect(str(directory))
+            self._table = self._db.create_table(self.name, schema=self._schema(), exist_ok=True)
+        except Exception as exc:  # lancedb raises plain ValueError/RuntimeError/OSError
+            raise StoreError(f"Cannot open the index in {directory}: {exc}") from exc
+        self._fts_ready = self._has_fts_index()
+
+    @staticmethod
+    def existing_dim(directory: Path, model_id: str) -> int | None:
+        """The vector size of a model's table, if one was ever created."""
+        import lancedb
+
+        db = lancedb.connect(str(directory))
+        name = table_name(model_id)
+        if name not in db.table_names():
+            return None
+        return int(db.open_table(name).schema.field("vector").type.list_size)
+
+    def _schema(self) -> pa.Schema:
+        import pyarrow as pa
+
+        fields = [pa.field(c, pa.string()) for c in TEXT_COLUMNS]
+        fields += [pa.field(c, pa.int32()) for c in INT_COLUMNS]
+        fields += [
+            pa.field(FTS_COLUMN, pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), self.dim)),
+        ]
+        return pa.schema(fields)
+
+    def _has_fts_index(self) -> bool:
+        return any(FTS_COLUMN in idx.columns for idx in self._table.list_indices())
+
+    # -- writing -------------------------------------------------------------------
+    def add(self, rows: list[dict[str, Any]], vectors: np.ndarray) -> None:
+        import pyarrow as pa
+
+        if not rows:
+            return
+        columns: dict[str, Any] = {c: [r[c] for r in rows] for c in TEXT_COLUMNS + INT_COLUMNS}
+        columns[FTS_COLUMN] = [r[FTS_COLUMN] for r in rows]
+        flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel())
+        columns["vector"] = pa.FixedSizeListArray.from_arrays(flat, self.dim)
+        batch = pa.Table.from_pydict(columns, schema=self._schema())
+        with self._write_lock:
+            self._table.add(batch)
+
+    def delete_versions(self, pairs: Sequence[tuple[str, int]]) -> None:
+        for start in range(0, len(pairs), 200):  # keep each predicate a sane size
+            part = pairs[start : start + 200]
+            with self._write_lock:
+                self._table.delete(version_filter(part))
+
+    def rows_of(self, doc_id: str, version: int, with_vectors: bool = False) -> pa.Table:
+        columns = RESULT_COLUMNS + [FTS_COLUMN] + (["vector"] if with_vectors else [])
+        where = f"doc_id = {sql_string(doc_id)} AND version = {int(version)}"
+        table = self._table.search().where(where).select(columns).limit(None).to_arrow()
+        return table.sort_by("ordinal")
+
+    def add_arrow(self, table: pa.Table) -> None:
+        with self._write_lock:
+            self._table.add(table.select(self._schema().names).cast(self._schema()))
+
+    def refresh_indexes(self) -> None:
+        """Bring the full-text index up to date after writes (new rows, deletions)."""
+        with self._write_lock:
+            if self._table.count_rows() == 0:
+                return
+            if not self._fts_ready:
+                self._table.create_fts_index(
+                    FTS_COLUMN,
+                    use_tantivy=False,
+                    replace=True,
+                    with_position=False,
+                    stem=True,
+                    remove_stop_words=True,
+                    ascii_folding=True,
+                    lower_case=True,
+                )
+                self._fts_ready = True
+            else:
+                self._table.optimize()
+
+    # -- reading -------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self._table.count_rows())
+
+    def vector_search(self, vector: np.ndarray, k: int, where: str | None) -> list[dict[str, Any]]:
+        query = self._table.search(vector.astype(np.float32), vector_column_name="vector")
+        query = query.distance_type("cosine").select([*RESULT_COLUMNS, "_distance"]).limit(k)
+        if where:
+            query = query.where(where, prefilter=True)
+        rows = query.to_arrow().to_pylist()
+        for row in rows:
+            row["score"] = 1.0 - float(row.pop("_distance"))
+        return rows
+
+    def keyword_search(self, text: str, k: int, where: str | None) -> list[dict[str, Any]]:
+        if not self._fts_ready or not text.strip():
+            return []
+        query = self._table.search(text, query_type="fts", fts_columns=FTS_COLUMN)
+        query = query.select([*RESULT_COLUMNS, "_score"]).limit(k)
+        if where:
+            query = query.where(where, prefilter=True)
+        rows = query.to_arrow().to_pylist()
+        for row in rows:
+            row["score"] = float(row.pop("_score"))
+        return rows

@@ -1,0 +1,375 @@
+"""Ingest: files -> loader -> splitter -> embedder -> store, recorded in the catalog.
+
+Work goes in windows of chunks: each window is embedded in one call (the embedder sorts
+by length inside a call, so bigger windows embed faster), written to the store in one
+append, and committed in the catalog in one transaction. Unchanged files cost a stat; a
+file whose content another indexed file already has is copied, not embedded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import Cancelled, IngestError
+from core.index.embedder import Embedder
+from core.index.store import FTS_COLUMN, ChunkStore
+from core.index.types import Chunk
+from core.ingest.catalog import FAILED, INDEXED, Catalog, Commit, DocumentRecord, document_id
+from core.ingest.discover import Discovery, discover
+from core.ingest.document import Document
+from core.ingest.report import Failure, IngestReport
+from core.ingest.splitter import split_document
+from core.jobs import CancelToken, ProgressCallback, ProgressMeter
+from core.settings import IngestSettings, Settings
+
+Loader = Callable[[Path, IngestSettings], Document]
+# Given the embedded texts and their vectors, the guard's tags for each chunk.
+ChunkTagger = Callable[[list[str], np.ndarray], list[tuple[str, ...]]]
+EMBED_WINDOW = 512
+
+
+def default_loader(path: Path, settings: IngestSettings) -> Document:
+    from core.ingest.loaders import load_document
+
+    return load_document(path, settings)
+
+
+def embedding_text(title: str, heading_path: Sequence[str], text: str) -> str:
+    """What the embedder and keyword index read: where the passage sits, then the passage."""
+    context = [title, *(h for h in heading_path if h and h != title)]
+    header = " > ".join(c for c in context if c)
+    return f"{header}\n\n{text}" if header else text
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Work:
+    path: Path
+    doc_id: str
+    size: int
+    mtime: float
+    content_hash: str
+    is_update: bool
+    # Same bytes as a file indexed before or earlier in this run: copy, don't embed.
+    duplicate: bool = False
+
+
+@dataclass
+class _Prepared:
+    work: _Work
+    title: str
+    pages: int | None
+    chunks: list[Chunk]
+    warning: str | None
+
+
+@dataclass
+class _Window:
+    documents: list[_Prepared] = field(default_factory=list)
+
+    @property
+    def chunk_count(self) -> int:
+        return sum(len(d.chunks) for d in self.documents)
+
+
+class Ingestor:
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: ChunkStore,
+        embedder: Embedder,
+        settings: Settings,
+        loader: Loader = default_loader,
+        tagger: ChunkTagger | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.loader = loader
+        self.tagger = tagger
+
+    def run(
+        self,
+        paths: Iterable[str | Path],
+        collection: str,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> IngestReport:
+        started = time.perf_counter()
+        cancel = cancel or CancelToken()
+        report = IngestReport()
+        found = discover(paths)
+        report.removed += self._remove_vanished(found, collection, report)
+        work = self._plan(found.files, collection, report)
+        try:
+            self._process(work, collection, report, progress, cancel)
+        except Cancelled:
+            report.cancelled = True
+            raise
+        finally:
+            self.store.refresh_indexes()
+            report.seconds = time.perf_counter() - started
+        return report
+
+    # -- planning ------------------------------------------------------------------
+    def _plan(self, files: list[Path], collection: str, report: IngestReport) -> list[_Work]:
+        work: list[_Work] = []
+        hashes_in_run: set[str] = set()
+        for path in files:
+            try:
+                item = self._plan_one(path, collection, report)
+            except OSError as exc:
+                self._fail(
+                    path,
+                    collection,
+                    IngestError(f"{path.name}: {exc.strerror}", "unreadable"),
+                    report,
+                )
+                continue
+            if item is not None:
+                item.duplicate = item.duplicate or item.content_hash in hashes_in_run
+                hashes_in_run.add(item.content_hash)
+                work.append(item)
+        return work
+
+    def _plan_one(self, path: Path, collection: str, report: IngestReport) -> _Work | None:
+        stat = path.stat()
+        record = self.catalog.document(collection, str(path))
+        if record and record.size == stat.st_size and record.mtime == stat.st_mtime:
+            if record.status == INDEXED:
+                report.unchanged += 1
+                return None
+            if record.status == FAILED:  # same bytes failed before: same answer, no retry cost
+                report.failed.append(Failure(str(path), record.error or "", record.reason or ""))
+                return None
+        content_hash = file_hash(path)
+        if record and record.status == INDEXED and record.content_hash == content_hash:
+            self.catalog.touch(record.doc_id, stat.st_mtime)
+            report.unchanged += 1
+            return None
+        duplicate = self.catalog.indexed_with_hash(content_hash, self.store.model_id)
+        return _Work(
+            path=path,
+            doc_id=document_id(collection, str(path)),
+            size=stat.st_size,
+            mtime=stat.st_mtime,
+            content_hash=content_hash,
+            is_update=record is not None and record.version > 0,
+            duplicate=duplicate is not None and duplicate.path != str(path),
+        )
+
+    def _remove_vanished(self, found: Discovery, collection: str, report: IngestReport) -> int:
+        """Files gone from a folder (or a named file that no longer exists) leave the index."""
+        present = {str(p) for p in found.files}
+        gone = [
+            record
+            for folder in found.folders
+            for record in self.catalog.documents(collection, under=str(folder))
+            if record.path not in present
+        ]
+        for missing in found.missing:
+            record = self.catalog.document(collection, str(missing))
+            if record is None:
+                report.failed.append(Failure(str(missing), "No such file or folder", "missing"))
+            else:
+                gone.append(record)
+        self.remove_documents([r.doc_id for r in gone])
+        return len(gone)
+
+    def remove_documents(self, doc_ids: list[str]) -> None:
+        stale = self.catalog.remove(doc_ids)
+        if stale:
+            self.store.delete_versions(stale)
+            self.catalog.clear_interrupted(stale)
+
+    # -- processing ----------------------------------------------------------------
+    def _process(
+        self,
+        work: list[_Work],
+        collection: str,
+        report: IngestReport,
+        progress: ProgressCallback | None,
+        cancel: CancelToken,
+    ) -> None:
+        meter = ProgressMeter(progress, "Indexing", total=sum(w.size for w in work), unit="bytes")
+        window = _Window()
+        for number, item in enumerate(work, 1):
+            cancel.raise_if_cancelled()
+            if item.duplicate and any(
+                d.work.content_hash == item.content_hash for d in window.documents
+            ):
+                self._flush(window, collection, report, cancel)  # commit the original first
+                window = _Window()
+            source = (
+                self.catalog.indexed_with_hash(item.content_hash, self.store.model_id)
+                if item.duplicate
+                else None
+            )
+            if source is not None:
+                self._copy_duplicate(item, source, collection, report)
+            else:
+                prepared = self._prepare(item, collection, report)
+                if prepared is not None:
+                    window.documents.append(prepared)
+            if window.chunk_count >= EMBED_WINDOW:
+                self._flush(window, collection, report, cancel)
+                window = _Window()
+            meter.advance(item.size, label=f"{number}/{len(work)} files · {report.chunks} chunks")
+        self._flush(window, collection, report, cancel)
+        meter.emit()
+
+    def _prepare(self, item: _Work, collection: str, report: IngestReport) -> _Prepared | None:
+        try:
+            document = self.loader(item.path, self.settings.ingest)
+            chunks = split_document(
+                document,
+                self.embedder.count_tokens,
+                self.settings.index.chunk_tokens,
+                self.settings.index.chunk_overlap,
+            )
+            if not chunks:
+                raise IngestError(f"{item.path.name} contains no text to index.", "empty")
+        except IngestError as exc:
+            self._fail(item.path, collection, exc, report)
+            return None
+        except Exception as exc:  # a parser bug must not stop the batch
+            error = IngestError(f"{item.path.name} could not be read: {exc}", "corrupt")
+            self._fail(item.path, collection, error, report)
+            return None
+        warning = "; ".join(document.warnings) or None
+        if warning:
+            report.warnings.append(f"{item.path}: {warning}")
+        return _Prepared(item, document.title, document.page_count, chunks, warning)
+
+    def _fail(self, path: Path, collection: str, error: IngestError, report: IngestReport) -> None:
+        doc_id = document_id(collection, str(path))
+        self.catalog.record_failure(doc_id, collection, str(path), error.reason, str(error))
+        report.failed.append(Failure(str(path), str(error), error.reason))
+
+    def _flush(
+        self, window: _Window, collection: str, report: IngestReport, cancel: CancelToken
+    ) -> None:
+        if not window.documents:
+            return
+        version = self.catalog.next_version()
+        rows = [
+            _row(prepared, chunk, collection, version)
+            for prepared in window.documents
+            for chunk in prepared.chunks
+        ]
+        texts = [row[FTS_COLUMN] for row in rows]
+        vectors = self._embed(texts, cancel)
+        if self.tagger is not None:
+            for row, tags in zip(rows, self.tagger(texts, vectors), strict=True):
+                row["flags"] = ",".join(tags)
+        commits = [
+            _commit(p.work, p.title, p.pages, len(p.chunks), version, p.warning)
+            for p in window.documents
+        ]
+        self._write(rows, vectors, commits, collection)
+        for prepared in window.documents:
+            _count(prepared.work, report)
+        report.chunks += len(rows)
+
+    def _embed(self, texts: list[str], cancel: CancelToken) -> np.ndarray:
+        parts = []
+        for start in range(0, len(texts), EMBED_WINDOW):
+            cancel.raise_if_cancelled()
+            parts.append(self.embedder.embed(texts[start : start + EMBED_WINDOW]))
+        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), np.float32)
+
+    def _write(
+        self,
+        rows: list[dict[str, Any]],
+        vectors: np.ndarray,
+        commits: list[Commit],
+        collection: str,
+    ) -> None:
+        """Pending mark, append, commit, drop the old version: each step crash-safe."""
+        self.catalog.mark_pending(collection, commits)
+        self.store.add(rows, vectors)
+        stale = self.catalog.commit(commits)
+        if stale:
+            self.store.delete_versions(stale)
+            self.catalog.clear_interrupted(stale)
+
+    def _copy_duplicate(
+        self, item: _Work, source: DocumentRecord, collection: str, report: IngestReport
+    ) -> None:
+        """Same bytes as an indexed file: reuse its chunks and vectors under the new path."""
+        table = self.store.rows_of(source.doc_id, source.version, with_vectors=True)
+        version = self.catalog.next_version()
+        rows = table.drop_columns(["vector"]).to_pylist()
+        for row in rows:
+            row.update(
+                doc_id=item.doc_id,
+                collection=collection,
+                path=str(item.path),
+                version=version,
+                chunk_id=f"{item.doc_id}:{version}:{row['ordinal']}",
+            )
+        vectors = np.asarray(table.column("vector").to_pylist(), dtype=np.float32)
+        commit = _commit(item, source.title, source.pages, len(rows), version, source.warning)
+        self._write(rows, vectors, [commit], collection)
+        _count(item, report)
+        report.chunks += len(rows)
+
+
+def _count(work: _Work, report: IngestReport) -> None:
+    if work.is_update:
+        report.updated += 1
+    else:
+        report.added += 1
+
+
+def _commit(
+    work: _Work, title: str, pages: int | None, chunks: int, version: int, warning: str | None
+) -> Commit:
+    return Commit(
+        doc_id=work.doc_id,
+        path=str(work.path),
+        content_hash=work.content_hash,
+        mtime=work.mtime,
+        size=work.size,
+        title=title,
+        pages=pages,
+        chunks=chunks,
+        version=version,
+        warning=warning,
+    )
+
+
+def _row(prepared: _Prepared, chunk: Chunk, collection: str, version: int) -> dict[str, Any]:
+    work = prepared.work
+    return {
+        "chunk_id": f"{work.doc_id}:{version}:{chunk.ordinal}",
+        "doc_id": work.doc_id,
+        "collection": collection,
+        "path": str(work.path),
+        "title": prepared.title,
+        "heading": "\n".join(chunk.heading_path),
+        "text": chunk.text,
+        "flags": "",
+        "version": version,
+        "ordinal": chunk.ordinal,
+        "page_start": chunk.page_start,
+        "page_end": chunk.page_end,
+        "char_start": chunk.char_start,
+        "char_end": chunk.char_end,
+        FTS_COLUMN: embedding_text(prepared.title, chunk.heading_path, chunk.text),
+    }

@@ -1,0 +1,44 @@
+"""Fakes that implement the engine's protocols, for fast unit tests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"\w+")
+
+
+class FakeEmbedder:
+    """Bag-of-words hashed into a small vector: similar words give similar vectors."""
+
+    def __init__(self, dim: int = 64, model_id: str = "fake-embedder") -> None:
+        self.model_id = model_id
+        self.batch_size = 16
+        self._dim = dim
+        self.calls = 0
+        self.embedded = 0
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        return 256
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        self.embedded += len(texts)
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _WORD.findall(text.lower()):
+                bucket = int(hashlib.md5(word.encode()).hexdigest()[:8], 16) % self._dim
+                out[row, bucket] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(_WORD.findall(t)) + t.count(".") for t in texts]
