@@ -2,8 +2,36 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Action = Literal["redact", "block", "allow"]
 
 
 class GuardSettings(BaseModel):
     enabled: bool = True
+    detect_pii: bool = True
+    detect_secrets: bool = True
+    detect_injection: bool = True
+    pii_entities: list[str] = Field(
+        default_factory=lambda: [
+            "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+            "IP_ADDRESS", "DATE_OF_BIRTH", "STREET_ADDRESS", "POSTCODE", "PERSON",
+            "LOCATION", "ORGANIZATION", "CUSTOM",
+        ],  # fmt: skip
+        description="Entity types the PII scanner reports and the vault replaces.",
+    )
+    pii_min_score: float = Field(0.5, ge=0.0, le=1.0)
+    ner_model_path: str | None = Field(
+        None,
+        description="Local spaCy model directory (the NER model pack) for names, places and"
+        " organisations. Without one, those are not detected.",
+    )
+    custom_terms: list[str] = Field(
+        default_factory=list, description="Words always treated as sensitive (project names)."
+    )
+    injection_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    pii_action: Action = "redact"
+    secrets_action: Action = "block"
+    injection_action: Literal["warn", "block"] = "warn"

@@ -1,0 +1,76 @@
+"""PII detection quality: per-entity precision and recall on presidio's generated set.
+
+A prediction counts as a true positive when it overlaps a gold span of the same type;
+unmatched predictions are false positives, unmatched gold spans false negatives.
+Usage: python benchmarks/guard_pii.py [--engine fast|presidio] [--ner-model DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DATA = Path(__file__).resolve().parents[2] / "shared/data/guard/pii/presidio_generated_large.json"
+GOLD_NAMES = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "CREDIT_CARD": "CREDIT_CARD",
+              "IBAN_CODE": "IBAN", "US_SSN": "US_SSN", "IP_ADDRESS": "IP_ADDRESS",
+              "PERSON": "PERSON", "LOCATION": "LOCATION"}  # fmt: skip
+
+
+def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def score_sentence(gold: list[tuple[str, int, int]], pred: list[tuple[str, int, int]],
+                   tally: dict[str, Counter[str]]) -> None:  # fmt: skip
+    for kind in GOLD_NAMES:
+        g = [(s, e) for t, s, e in gold if t == kind]
+        p = [(s, e) for t, s, e in pred if t == kind]
+        tally[kind]["tp"] += sum(any(overlaps(x, y) for y in g) for x in p)
+        tally[kind]["fp"] += sum(not any(overlaps(x, y) for y in g) for x in p)
+        tally[kind]["fn"] += sum(not any(overlaps(y, x) for x in p) for y in g)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", choices=["fast", "presidio"], default="presidio")
+    parser.add_argument("--ner-model", default=None, help="local spaCy model dir (model pack)")
+    parser.add_argument("--data", default=str(DATA))
+    args = parser.parse_args()
+    rows = json.loads(Path(args.data).read_text(encoding="utf-8"))
+    detect = make_detector(args.engine, args.ner_model)
+    tally: dict[str, Counter[str]] = {k: Counter() for k in GOLD_NAMES}
+    start = time.perf_counter()
+    for row in rows:
+        gold = [(s["entity_type"], s["start_position"], s["end_position"]) for s in row["spans"]]
+        score_sentence(gold, detect(row["full_text"]), tally)
+    seconds = time.perf_counter() - start
+    report = {"engine": args.engine, "ner_model": args.ner_model, "sentences": len(rows),
+              "ms_per_sentence": round(1000 * seconds / len(rows), 3), "entities": {}}  # fmt: skip
+    for kind, c in tally.items():
+        precision = c["tp"] / max(1, c["tp"] + c["fp"])
+        recall = (c["tp"] and (c["tp"] / max(1, c["tp"] + c["fn"]))) or 0.0
+        report["entities"][GOLD_NAMES[kind]] = {
+            "precision": round(precision, 4), "recall": round(recall, 4), **c}  # fmt: skip
+    print(json.dumps(report, indent=2))
+
+
+def make_detector(engine: str, ner_model: str | None):  # type: ignore[no-untyped-def]
+    if engine == "fast":
+        from core.guard.patterns import find_pii_fast
+
+        return lambda text: [(f.type, f.start, f.end) for f in find_pii_fast(text)]
+    from core.guard.pii import PiiScanner
+    from core.guard.settings import GuardSettings
+
+    scanner = PiiScanner(GuardSettings(ner_model_path=ner_model))
+    return lambda text: [(f.type, f.start, f.end) for f in scanner.scan(text)]
+
+
+if __name__ == "__main__":
+    main()
