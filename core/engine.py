@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -149,7 +150,7 @@ class Engine:
         mode: SearchMode = "hybrid",
         paths: list[str] | None = None,
     ) -> list[SearchHit]:
-        from core.index.search import build_filter, search_store
+        from core.index.search import SearchTimings, build_filter, search_store
 
         if mode not in ("hybrid", "vector", "keyword"):
             raise UserError(f"Unknown search mode {mode!r}: use hybrid, vector or keyword.")
@@ -158,16 +159,20 @@ class Engine:
         for name in collections or []:
             if self.catalog.collection(name) is None:
                 raise NotFound(f"There is no collection named {name!r}.")
-        hits, timings = search_store(
+        started = time.perf_counter()
+        vector = self.embedder.embed([query])[0] if mode != "keyword" else None
+        embedded = time.perf_counter()
+        hits = search_store(
             self.store,
-            self.embedder,
             query,
+            vector,
             k=max(1, k),
             mode=mode,
             where=build_filter(collections, paths),
             rrf_k=self.settings.index.rrf_k,
         )
-        self.last_search_timings = timings
+        done = time.perf_counter()
+        self.last_search_timings = SearchTimings((embedded - started) * 1e3, (done - embedded) * 1e3)
         return hits
 
     def chunks_of(self, path: str) -> list[SearchHit]:

@@ -75,6 +75,9 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars on the terminal
 
         path = resolve_model_path(self.model_id)
         try:
@@ -84,13 +87,13 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        size = self.model.get_sentence_embedding_dimension()
+        size = self.model.get_embedding_dimension()
         assert size is not None
         return int(size)
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        return int(self.model.max_seq_length or 512)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -7,11 +7,11 @@ calibration between cosine similarity and BM25, which is why it is the default.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from core.index.embedder import Embedder
+import numpy as np
+
 from core.index.store import ChunkStore, sql_in
 from core.index.types import SearchHit, SearchMode
 
@@ -35,33 +35,29 @@ def build_filter(collections: list[str] | None, paths: list[str] | None) -> str 
 
 def search_store(
     store: ChunkStore,
-    embedder: Embedder,
     query: str,
+    vector: np.ndarray | None,
     *,
     k: int,
     mode: SearchMode,
     where: str | None,
     rrf_k: int = 60,
-) -> tuple[list[SearchHit], SearchTimings]:
-    started = time.perf_counter()
-    vector = embedder.embed([query])[0] if mode in ("hybrid", "vector") else None
-    embedded = time.perf_counter()
-    if mode == "vector":
-        assert vector is not None
-        scored = [(row, row["score"]) for row in store.vector_search(vector, k, where)]
-    elif mode == "keyword":
+) -> list[SearchHit]:
+    """Rank chunks for `query`; `vector` is its embedding (unused in keyword mode)."""
+    if mode == "keyword":
         scored = [(row, row["score"]) for row in store.keyword_search(query, k, where)]
+    elif vector is None:
+        raise ValueError(f"{mode} search needs the query's vector")
+    elif mode == "vector":
+        scored = [(row, row["score"]) for row in store.vector_search(vector, k, where)]
     else:
-        assert vector is not None
         depth = max(k, MIN_CANDIDATES)
         rankings = [
             store.vector_search(vector, depth, where),
             store.keyword_search(query, depth, where),
         ]
         scored = reciprocal_rank_fusion(rankings, rrf_k)[:k]
-    done = time.perf_counter()
-    hits = [to_hit(row, score) for row, score in scored]
-    return hits, SearchTimings((embedded - started) * 1000, (done - embedded) * 1000)
+    return [to_hit(row, score) for row, score in scored]
 
 
 def reciprocal_rank_fusion(

@@ -142,7 +142,7 @@ class ChunkStore:
         return int(self._table.count_rows())
 
     def vector_search(self, vector: np.ndarray, k: int, where: str | None) -> list[dict[str, Any]]:
-        query = self._table.search(vector.astype(np.float32), vector_column_name="vector")
+        query: Any = self._table.search(vector.astype(np.float32), vector_column_name="vector")
         query = query.distance_type("cosine").select([*RESULT_COLUMNS, "_distance"]).limit(k)
         if where:
             query = query.where(where, prefilter=True)
@@ -154,7 +154,7 @@ class ChunkStore:
     def keyword_search(self, text: str, k: int, where: str | None) -> list[dict[str, Any]]:
         if not self._fts_ready or not text.strip():
             return []
-        query = self._table.search(text, query_type="fts", fts_columns=FTS_COLUMN)
+        query: Any = self._table.search(text, query_type="fts", fts_columns=FTS_COLUMN)
         query = query.select([*RESULT_COLUMNS, "_score"]).limit(k)
         if where:
             query = query.where(where, prefilter=True)

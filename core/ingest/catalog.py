@@ -187,7 +187,7 @@ class Catalog:
     def documents(
         self, collection: str | None = None, under: str | None = None
     ) -> list[DocumentRecord]:
-        sql, params = "SELECT * FROM documents WHERE 1=1", []
+        sql, params = "SELECT * FROM documents WHERE 1=1", list[object]()
         if collection is not None:
             sql, params = sql + " AND collection = ?", [*params, collection]
         if under is not None:
