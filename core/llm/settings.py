@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DEFAULT_MODEL = "smollm2-135m-instruct"
+
+Strictness = Literal["documents", "documents+model"]
 
 
 class LLMSettings(BaseModel):
-    model: str = "smollm2-135m-instruct"
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="Selected model: the bundled default or a name from `enclave models list`.",
+    )
+    context_size: int = Field(
+        default=4096, ge=512, le=131072, description="Tokens of context llama.cpp allocates."
+    )
+    threads: int = Field(default=0, ge=0, le=256, description="CPU threads; 0 uses every core.")
+    gpu_layers: int = Field(
+        default=0, ge=-1, description="Layers offloaded to a GPU build of llama.cpp; -1 offloads all."
+    )
+    temperature: float = Field(default=0.2, ge=0.0, le=2.0)
+    max_answer_tokens: int = Field(default=384, ge=16, le=8192)
+    strictness: Strictness = Field(
+        default="documents",
+        description="documents: answer only from sources; documents+model: may add knowledge.",
+    )
+    # Cosine similarity (all-MiniLM-L6-v2) between the question and its best passage below
+    # which Enclave abstains. Calibrated on SciFact, see benchmarks/llm_abstention.py.
+    abstain_threshold: float = Field(default=0.35, ge=-1.0, le=1.0)
+    sources_k: int = Field(default=8, ge=1, le=50, description="Passages retrieved per question.")

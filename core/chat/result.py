@@ -1,0 +1,65 @@
+"""What an answer returns to the faces: text, citations, sources and timings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.chat.citations import Citation
+from core.chat.sources import Source
+
+ABSTAIN_MESSAGE = "I could not find this in your documents."
+
+
+@dataclass
+class Timings:
+    retrieval_ms: float = 0.0  # search + relevance scoring
+    prompt_ms: float = 0.0  # building and tokenizing the prompt
+    ttft_ms: float = 0.0  # generation call until the first token (prompt processing)
+    generation_ms: float = 0.0  # first token until the last
+    total_ms: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens reused from the KV cache
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            key: round(value, 1) if isinstance(value, float) else value
+            for key, value in self.__dict__.items()
+        }
+
+
+@dataclass
+class AnswerResult:
+    answer: str
+    citations: list[Citation]
+    sources: list[Source]  # every passage this turn showed the model (or, abstaining, the nearest)
+    abstained: bool
+    model: str
+    backend: str
+    conversation_id: str
+    turn: int
+    search_query: str
+    relevance: float | None  # best cosine between query and passages; None if not measured
+    finish_reason: str = "stop"
+    dangling_citations: int = 0
+    task: str = "answer"  # answer | summary | compare
+    timings: Timings = field(default_factory=Timings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "citations": [c.to_json() for c in self.citations],
+            "abstained": self.abstained,
+            "model": self.model,
+            "backend": self.backend,
+            "timings": self.timings.to_json(),
+            "conversation_id": self.conversation_id,
+            "turn": self.turn,
+            "sources": [s.to_json() for s in self.sources],
+            "search_query": self.search_query,
+            "relevance": None if self.relevance is None else round(self.relevance, 4),
+            "finish_reason": self.finish_reason,
+            "dangling_citations": self.dangling_citations,
+            "task": self.task,
+        }

@@ -1,0 +1,166 @@
+"""LLMBackend over llama-cpp-python for GGUF files.
+
+The chat template is the one in the GGUF metadata (`tokenizer.chat_template`, rendered
+by llama-cpp-python's Jinja2 formatter); we render it ourselves instead of calling
+create_chat_completion so the prompt builder can count the exact prompt tokens. The
+rendered prompt goes to create_completion as token ids: llama-cpp-python then reuses
+the KV cache for the longest prefix it shares with the previous call.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from core.errors import LLMError
+from core.jobs import CancelToken
+from core.llm.backend import ChatMessage, FinishReason, Generation, TokenCallback
+from core.llm.settings import LLMSettings
+
+# Used when a GGUF carries no template: ChatML is what most small instruct models use.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+SAMPLING = {"top_k": 40, "top_p": 0.95, "min_p": 0.05, "repeat_penalty": 1.1}
+
+
+def default_threads() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def open_llama(path: Path, settings: LLMSettings) -> Any:
+    from llama_cpp import Llama
+
+    threads = settings.threads or default_threads()
+    try:
+        return Llama(
+            model_path=str(path),
+            n_ctx=settings.context_size,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_gpu_layers=settings.gpu_layers,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise LLMError(f"llama.cpp could not load {path.name}: {exc}") from exc
+
+
+class LlamaBackend:
+    backend = "llama.cpp"
+    supports_streaming = True
+
+    def __init__(self, name: str, path: Path, settings: LLMSettings) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        self.name = name
+        self.path = Path(path)
+        self.llama = open_llama(self.path, settings)
+        self.context_window = int(self.llama.n_ctx())
+        model = self.llama._model
+        eos_id, bos_id = self.llama.token_eos(), self.llama.token_bos()
+        self.formatter = Jinja2ChatFormatter(
+            template=self.llama.metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE,
+            eos_token=model.token_get_text(eos_id) if eos_id != -1 else "",
+            bos_token=model.token_get_text(bos_id) if bos_id != -1 else "",
+            stop_token_ids=[eos_id],
+        )
+        self._lock = threading.Lock()  # one generation at a time per llama.cpp context
+
+    def render(self, messages: Sequence[ChatMessage]) -> tuple[list[int], list[str]]:
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        rendered = self.formatter(messages=chat)
+        tokens = self.llama.tokenize(
+            rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True
+        )
+        stop = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop]
+        return tokens, [s for s in stop if s]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def prompt_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        return len(self.render(messages)[0])
+
+    def generate(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        max_tokens: int,
+        temperature: float = 0.2,
+        on_token: TokenCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Generation:
+        tokens, stop = self.render(messages)
+        room = self.context_window - len(tokens)
+        if room < 1:
+            raise LLMError(
+                f"The prompt ({len(tokens)} tokens) does not fit the model's context of "
+                f"{self.context_window}; raise llm.context_size or ask about fewer sources."
+            )
+        with self._lock:
+            return self._stream(tokens, stop, min(max_tokens, room), temperature, on_token, cancel)
+
+    def _stream(
+        self,
+        tokens: list[int],
+        stop: list[str],
+        max_tokens: int,
+        temperature: float,
+        on_token: TokenCallback | None,
+        cancel: CancelToken | None,
+    ) -> Generation:
+        started = time.perf_counter()
+        cached = self.cached_prefix(tokens)
+        stream = self.llama.create_completion(
+            tokens, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True,
+            **SAMPLING,
+        )
+        pieces: list[str] = []
+        finish: FinishReason = "stop"
+        ttft = 0.0
+        completion_tokens = 0
+        try:
+            for chunk in stream:
+                if not completion_tokens:
+                    ttft = (time.perf_counter() - started) * 1000
+                completion_tokens += 1
+                choice = chunk["choices"][0]
+                if choice["text"]:
+                    pieces.append(choice["text"])
+                    if on_token is not None:
+                        on_token(choice["text"])
+                if choice.get("finish_reason") == "length":
+                    finish = "length"
+                if cancel is not None and cancel.cancelled:
+                    finish = "cancelled"
+                    break
+        finally:
+            stream.close()
+        return Generation(
+            text="".join(pieces),
+            finish_reason=finish,
+            prompt_tokens=len(tokens),
+            completion_tokens=max(completion_tokens, self.count_tokens("".join(pieces))),
+            cached_tokens=cached,
+            ttft_ms=ttft,
+            total_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def cached_prefix(self, tokens: Sequence[int]) -> int:
+        """Prompt tokens llama.cpp will not re-evaluate (shared with its last context)."""
+        count = 0
+        for a, b in zip(self.llama._input_ids, tokens, strict=False):
+            if a != b:
+                break
+            count += 1
+        return count
+
+    def close(self) -> None:
+        with self._lock:
+            self.llama.close()
