@@ -42,3 +42,28 @@ class FakeEmbedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(_WORD.findall(t)) + t.count(".") for t in texts]
+
+
+def paragraph_loader(path, settings):  # type: ignore[no-untyped-def]
+    """A Loader for unit tests: paragraphs of a UTF-8 file; '# ' lines are headings.
+
+    A file whose text starts with FAIL: raises the IngestError it names; BOOM: raises a
+    plain exception, as a buggy parser would.
+    """
+    from core.errors import IngestError
+    from core.ingest.document import Block, Document
+
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("FAIL:"):
+        raise IngestError(f"{path.name}: {text[5:].strip()}", text[5:].split()[0])
+    if text.startswith("BOOM"):
+        raise RuntimeError("parser exploded")
+    blocks, heading = [], ()
+    for paragraph in text.split("\n\n"):
+        paragraph = paragraph.strip()
+        if paragraph.startswith("# "):
+            heading = (paragraph[2:],)
+            blocks.append(Block(paragraph[2:], heading_path=heading, is_heading=True))
+        elif paragraph:
+            blocks.append(Block(paragraph, heading_path=heading))
+    return Document(path, heading[0] if heading else path.stem, blocks)

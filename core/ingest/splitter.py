@@ -52,7 +52,7 @@ def split_document(
     chunks: list[Chunk] = []
     for heading_path, spans in sections:
         pieces = [_Piece(s, e, page, next(counts)) for s, e, page in spans]
-        fitted = [part for piece in pieces for part in _cut(piece, text, max_tokens)]
+        fitted = [part for piece in pieces for part in _cut(piece, text, max_tokens, count_tokens)]
         for group in _pack(fitted, max_tokens, overlap):
             chunks.append(_make_chunk(text, group, heading_path, len(chunks)))
     return chunks
@@ -87,20 +87,23 @@ def _sentences(text: str, start: int, end: int, page: int | None) -> Iterator[Sp
         yield cursor, end, page
 
 
-def _cut(piece: _Piece, text: str, max_tokens: int) -> list[_Piece]:
-    """Cut an over-long sentence into roughly equal parts at word boundaries."""
+def _cut(piece: _Piece, text: str, max_tokens: int, count_tokens: TokenCounter) -> list[_Piece]:
+    """Cut an over-long sentence at word boundaries until every part fits (rare: recount)."""
     if piece.tokens <= max_tokens:
         return [piece]
     parts = -(-piece.tokens // max_tokens)
-    length = piece.end - piece.start
     bounds = [piece.start]
     for i in range(1, parts):
-        target = piece.start + length * i // parts
+        target = piece.start + (piece.end - piece.start) * i // parts
         space = text.rfind(" ", bounds[-1] + 1, target + 1)
         bounds.append(space if space > bounds[-1] else target)
     bounds.append(piece.end)
-    share = -(-piece.tokens // parts)
-    return [_Piece(a, b, piece.page, share) for a, b in itertools.pairwise(bounds)]
+    spans = [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+    counts = count_tokens([text[a:b] for a, b in spans])
+    if len(spans) == 1 and counts[0] >= piece.tokens:  # cannot cut further: keep as is
+        return [piece]
+    cut = [_Piece(a, b, piece.page, n) for (a, b), n in zip(spans, counts, strict=True)]
+    return [part for p in cut for part in _cut(p, text, max_tokens, count_tokens)]
 
 
 def _pack(pieces: list[_Piece], max_tokens: int, overlap: int) -> Iterator[list[_Piece]]:
