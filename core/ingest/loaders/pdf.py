@@ -1,0 +1,353 @@
+"""PDF with PyMuPDF: text in reading order with page numbers, headings and tables.
+
+Why not pymupdf4llm: measured on ../shared/data/pdfs it costs 0.3-2.5 s/page (its
+layout model runs on every page) against 0.01-0.1 s/page here, and its reading order
+was no better on the multi-column papers. See the loaders' issue note for numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import IngestError
+from core.ingest.document import Block, Document
+from core.ingest.loaders._common import HeadingStack, clean_inline, display_name, split_long
+from core.ingest.loaders.markup import markdown_table
+from core.ingest.loaders.ocr import tessdata_dir
+from core.ingest.loaders.pdf_layout import reading_order
+from core.settings import IngestSettings
+
+HEADING_SIZE_RATIO = 1.15  # this much above the body font size reads as a heading
+MAX_HEADING_CHARS = 150
+SAMPLE_PAGES = 20  # pages read up front to learn the body font size and heading sizes
+MIN_IMAGE_AREA = 0.1  # share of the page covered by images before it is worth OCR
+MIN_TABLE_DRAWINGS = 6  # ruled tables need lines; pages with fewer skip table finding
+OCR_DPI = 300
+_MEANINGLESS_TITLE = re.compile(
+    r"^(untitled|microsoft word - .*|document\d*|slide \d+|.*\.(docx?|pdf|tex|dvi))$", re.I
+)
+
+
+@dataclass
+class _Item:
+    """A text block or a table on a page, placed by its bounding box."""
+
+    bbox: tuple[float, float, float, float]
+    lines: list[_Line] = field(default_factory=list)
+    table: str = ""
+
+
+@dataclass
+class _Line:
+    text: str
+    size: float
+    bold: bool
+
+
+@dataclass
+class _FontProfile:
+    """Body font size and the larger sizes used for headings, learned from a sample."""
+
+    body: float
+    heading_sizes: list[float]
+
+    def heading_level(self, line: _Line) -> int:
+        if line.size >= self.body * HEADING_SIZE_RATIO:
+            return 1 + sum(1 for s in self.heading_sizes if s > line.size + 0.25)
+        if line.bold and line.size >= self.body * 0.95:
+            return 1 + len(self.heading_sizes)
+        return 0
+
+
+def load_pdf(path: Path, settings: IngestSettings) -> Document:
+    pymupdf = _import_pymupdf()
+    doc = _open(pymupdf, path, settings)
+    with doc:
+        return _PdfReader(pymupdf, doc, path, settings).read()
+
+
+def _import_pymupdf() -> Any:
+    import importlib
+
+    try:
+        pymupdf = importlib.import_module("pymupdf")
+    except ImportError:  # PyMuPDF < 1.24.3 only has the old name
+        pymupdf = importlib.import_module("fitz")
+    pymupdf.TOOLS.mupdf_display_errors(False)  # errors reach us as exceptions instead
+    return pymupdf
+
+
+def _open(pymupdf: Any, path: Path, settings: IngestSettings) -> Any:
+    name = display_name(path)
+    try:
+        doc = pymupdf.open(str(path), filetype="pdf")
+    except Exception as exc:
+        raise IngestError(
+            f"{name} could not be read: it is not a valid PDF ({_short(exc)}). "
+            "Check that the file is complete, or open and re-save it.",
+            reason="corrupt",
+        ) from exc
+    if doc.needs_pass and not doc.authenticate(""):
+        doc.close()
+        raise IngestError(
+            f"{name} is password-protected. Save a copy without a password and add that.",
+            reason="encrypted",
+        )
+    if doc.page_count == 0:
+        doc.close()
+        raise IngestError(
+            f"{name} could not be read: the PDF has no readable pages (it may be truncated "
+            "or damaged). Get a complete copy and add it again.",
+            reason="corrupt",
+        )
+    if doc.page_count > settings.max_pages:
+        doc.close()
+        raise IngestError(
+            f"{name} has {doc.page_count} pages, more than the limit of {settings.max_pages}. "
+            "Split it, or raise 'max pages' in the ingest settings.",
+            reason="too_large",
+        )
+    return doc
+
+
+def _short(exc: BaseException) -> str:
+    text = clean_inline(str(exc)) or type(exc).__name__
+    return text[:120]
+
+
+class _PdfReader:
+    def __init__(self, pymupdf: Any, doc: Any, path: Path, settings: IngestSettings) -> None:
+        self.pymupdf = pymupdf
+        self.doc = doc
+        self.name = display_name(path)
+        self.settings = settings
+        self.flags = pymupdf.TEXTFLAGS_DICT & ~pymupdf.TEXT_PRESERVE_IMAGES
+        self.tessdata = tessdata_dir(settings.ocr_language) if settings.ocr else None
+        self.result = Document(path=path, title=path.stem, blocks=[], page_count=doc.page_count)
+        self.stack = HeadingStack()
+        self.failed_pages: list[int] = []
+
+    def read(self) -> Document:
+        sample = {n: self._text_items(self.doc[n]) for n in range(min(SAMPLE_PAGES, len(self.doc)))}
+        self.profile = _font_profile([i for items in sample.values() for i in items])
+        for number in range(len(self.doc)):
+            try:
+                self._read_page(number, sample.pop(number, None))
+            except Exception as exc:  # one broken page must not cost the whole document
+                self.failed_pages.append(number + 1)
+                self.result.warnings.append(f"Page {number + 1} could not be read: {_short(exc)}")
+        self._finish()
+        return self.result
+
+    def _read_page(self, number: int, items: list[_Item] | None) -> None:
+        page = self.doc[number]
+        if items is None:
+            items = self._text_items(page)
+        profile: _FontProfile | None = self.profile
+        if not items:
+            items = self._ocr_items(page, number + 1)
+            profile = None  # OCR text has no trustworthy font sizes
+        if items:
+            items = self._with_tables(page, items)
+        for item in reading_order(items):
+            self._emit(item, number + 1, profile)
+
+    def _text_items(self, page: Any, textpage: Any = None) -> list[_Item]:
+        page_dict = page.get_text("dict", flags=self.flags, textpage=textpage)
+        items = []
+        for block in page_dict["blocks"]:
+            lines = [line for line in map(_line_of, block.get("lines", ())) if line.text]
+            if lines:
+                items.append(_Item(bbox=tuple(block["bbox"]), lines=lines))
+        return items
+
+    def _ocr_items(self, page: Any, page_number: int) -> list[_Item]:
+        if _image_coverage(page) < MIN_IMAGE_AREA:
+            return []  # a blank page or a page of drawings only
+        if self.tessdata is None:
+            self.result.needs_ocr_pages.append(page_number)
+            return []
+        try:
+            textpage = page.get_textpage_ocr(
+                flags=self.flags,
+                language=self.settings.ocr_language,
+                dpi=OCR_DPI,
+                full=True,
+                tessdata=str(self.tessdata),
+            )
+            items = self._text_items(page, textpage)
+        except Exception as exc:
+            self.result.warnings.append(f"OCR failed on page {page_number}: {_short(exc)}")
+            self.result.needs_ocr_pages.append(page_number)
+            return []
+        self.result.ocr_pages.append(page_number)
+        return items
+
+    def _with_tables(self, page: Any, items: list[_Item]) -> list[_Item]:
+        """Replace the text blocks inside ruled tables by one markdown table each."""
+        if len(page.get_cdrawings()) < MIN_TABLE_DRAWINGS:
+            return items
+        try:
+            found = page.find_tables(use_layout=False)
+        except TypeError:  # PyMuPDF before 2.0 has no layout switch
+            found = page.find_tables()
+        words = page.get_text("words", flags=self.flags) if found.tables else []
+        tables = []
+        for table in found.tables:
+            rows = _table_cells(table, words)
+            if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
+                tables.append(_Item(bbox=tuple(table.bbox), table=markdown_table(rows)))
+        if not tables:
+            return items
+        outside = [i for i in items if not any(_centre_inside(i.bbox, t.bbox) for t in tables)]
+        return outside + [t for t in tables if t.table]
+
+    def _emit(self, item: _Item, page: int, profile: _FontProfile | None) -> None:
+        blocks = self.result.blocks
+        if item.table:
+            blocks.append(Block(item.table, page=page, heading_path=self.stack.path))
+            return
+        for level, lines in _runs_by_heading_level(item.lines, profile):
+            text = _join_lines(lines)
+            if level and len(text) <= MAX_HEADING_CHARS and any(c.isalpha() for c in text):
+                path = self.stack.push(level, text)
+                blocks.append(Block(text, page=page, heading_path=path, is_heading=True))
+            else:
+                blocks.extend(
+                    Block(piece, page=page, heading_path=self.stack.path)
+                    for piece in split_long(text)
+                )
+
+    def _finish(self) -> None:
+        result = self.result
+        if result.needs_ocr_pages:
+            pages = ", ".join(map(str, result.needs_ocr_pages[:20]))
+            more = " ..." if len(result.needs_ocr_pages) > 20 else ""
+            result.warnings.append(
+                f"{len(result.needs_ocr_pages)} page(s) of {self.name} are scanned images "
+                f"without text (pages {pages}{more}). Install Tesseract OCR (tesseract-ocr) "
+                "and turn OCR on in the ingest settings to make them searchable."
+            )
+        if self.doc.is_repaired:
+            result.warnings.append(f"{self.name} was damaged and repaired; some text may miss.")
+        if not any(b.text.strip() for b in result.blocks) and not result.needs_ocr_pages:
+            self._raise_no_text()
+        result.title = self._title()
+
+    def _raise_no_text(self) -> None:
+        if self.doc.is_repaired or self.failed_pages:
+            raise IngestError(
+                f"{self.name} could not be read: the PDF is damaged and no text could be "
+                "recovered. Get a complete copy and add it again.",
+                reason="corrupt",
+            )
+        raise IngestError(
+            f"{self.name} contains no text. If it holds pictures of text, turn OCR on in the "
+            "ingest settings; otherwise there is nothing to index.",
+            reason="empty",
+        )
+
+    def _title(self) -> str:
+        meta_title = clean_inline((self.doc.metadata or {}).get("title") or "")
+        if len(meta_title) > 2 and not _MEANINGLESS_TITLE.match(meta_title):
+            return meta_title
+        first_heading = next((b.text for b in self.result.blocks if b.is_heading), None)
+        return first_heading or self.result.title
+
+
+def _line_of(line: dict[str, Any]) -> _Line:
+    spans = [s for s in line.get("spans", ()) if s["text"].strip()]
+    if not spans:
+        return _Line("", 0.0, False)
+    main_span = max(spans, key=lambda s: len(s["text"].strip()))
+    return _Line(
+        text=clean_inline("".join(s["text"] for s in line["spans"])),
+        size=round(float(main_span["size"]), 1),
+        bold=all(_is_bold(s) for s in spans),
+    )
+
+
+def _is_bold(span: dict[str, Any]) -> bool:
+    font = str(span.get("font", "")).lower()
+    return bool(span.get("flags", 0) & 16) or any(w in font for w in ("bold", "black", "heavy"))
+
+
+def _font_profile(items: list[_Item]) -> _FontProfile:
+    sizes: Counter[float] = Counter()
+    for item in items:
+        for line in item.lines:
+            sizes[line.size] += len(line.text)
+    if not sizes:
+        return _FontProfile(body=10.0, heading_sizes=[])
+    body = sizes.most_common(1)[0][0]
+    larger = sorted({s for s in sizes if s >= body * HEADING_SIZE_RATIO}, reverse=True)
+    return _FontProfile(body=body, heading_sizes=larger)
+
+
+def _runs_by_heading_level(
+    lines: list[_Line], profile: _FontProfile | None
+) -> list[tuple[int, list[_Line]]]:
+    """Consecutive lines of one heading level (0 = body) grouped together."""
+    runs: list[tuple[int, list[_Line]]] = []
+    for line in lines:
+        level = profile.heading_level(line) if profile else 0
+        if runs and runs[-1][0] == level:
+            runs[-1][1].append(line)
+        else:
+            runs.append((level, [line]))
+    return runs
+
+
+def _join_lines(lines: list[_Line]) -> str:
+    """Lines of one paragraph as one string, re-joining words hyphenated at line ends."""
+    text = ""
+    for line in lines:
+        if text.endswith("-") and line.text[:1].islower() and text[-2:-1].isalpha():
+            text = text[:-1] + line.text
+        else:
+            text = f"{text} {line.text}" if text else line.text
+    return text
+
+
+def _table_cells(table: Any, words: list[tuple[Any, ...]]) -> list[list[str | None]]:
+    """Cell texts from the page's words: MuPDF's word extraction keeps the spaces that
+    `Table.extract()` loses in PDFs that position words instead of writing spaces."""
+    x0, y0, x1, y1 = table.bbox
+    inside = [w for w in words if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1]
+    rows: list[list[str | None]] = []
+    for row in table.rows:
+        top, bottom = row.bbox[1], row.bbox[3]
+        in_row = [w for w in inside if top <= (w[1] + w[3]) / 2 <= bottom]
+        cells: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                continue  # covered by a merged cell to its left
+            left, right = cell[0], cell[2]
+            in_cell = [w for w in in_row if left <= (w[0] + w[2]) / 2 <= right]
+            in_cell.sort(key=lambda w: (w[5], w[6], w[7]))  # block, line, word number
+            cells.append(" ".join(str(w[4]) for w in in_cell))
+        rows.append(cells)
+    return rows
+
+
+def _image_coverage(page: Any) -> float:
+    area = abs(page.rect)
+    if not area:
+        return 0.0
+    covered = sum(abs(page.rect & _rect(page, info["bbox"])) for info in page.get_image_info())
+    return min(covered / area, 1.0)
+
+
+def _rect(page: Any, bbox: Any) -> Any:
+    return type(page.rect)(bbox)
+
+
+def _centre_inside(
+    box: tuple[float, float, float, float], outer: tuple[float, float, float, float]
+) -> bool:
+    x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return outer[0] <= x <= outer[2] and outer[1] <= y <= outer[3]
