@@ -1,0 +1,52 @@
+"""Injection detection: TPR on deepset attacks, FPR on deepset benign and NotInject.
+
+Reports the held-out part (never trained on) and, for reference, the full sets. Also
+reports rules-only numbers, which need no model. Usage: python benchmarks/guard_injection.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from guard_injection_data import is_held_out, load_sets  # noqa: E402
+
+from core.guard.injection import InjectionDetector, rule_hits  # noqa: E402
+
+
+def rate(flags: list[bool]) -> float:
+    return round(sum(flags) / max(1, len(flags)), 4)
+
+
+def main() -> None:
+    detector = InjectionDetector()
+    sets = load_sets()
+    report: dict[str, object] = {"threshold": detector.threshold}
+    start = time.perf_counter()
+    flagged = {n: [r.flagged for r in detector.score([t for t, _ in rows])] for n, rows in sets.items()}
+    seconds = time.perf_counter() - start
+    names = {"deepset_attacks": "tpr", "deepset_benign": "fpr", "notinject": "fpr"}
+    for part in ("held_out", "all"):
+        numbers = {}
+        for name, rows in sets.items():
+            keep = [f for (t, _), f in zip(rows, flagged[name], strict=True)
+                    if part == "all" or is_held_out(t)]  # fmt: skip
+            numbers[f"{name}_{names[name]}"] = rate(keep)
+            numbers[f"{name}_n"] = len(keep)
+        report[part] = numbers
+    report["rules_only"] = {
+        f"{n}_{names[n]}": rate([any(w >= 0.9 for _, w in rule_hits(t)) for t, _ in rows])
+        for n, rows in sets.items()
+    }
+    total = sum(len(r) for r in sets.values())
+    report["ms_per_text_including_embedding"] = round(1000 * seconds / total, 3)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
