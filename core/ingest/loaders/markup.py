@@ -151,12 +151,17 @@ class _HtmlWalker:
 
 
 def parse_html(markup: str | bytes) -> Any:
-    from bs4 import BeautifulSoup
+    import warnings
 
-    try:
-        return BeautifulSoup(markup, "lxml")
-    except Exception:  # lxml missing (bs4.FeatureNotFound): the stdlib parser will do.
-        return BeautifulSoup(markup, "html.parser")
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():
+        # XHTML (EPUB chapters) parses fine as HTML; that is what we want here.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        try:
+            return BeautifulSoup(markup, "lxml")
+        except Exception:  # lxml missing (bs4.FeatureNotFound): the stdlib parser will do.
+            return BeautifulSoup(markup, "html.parser")
 
 
 def html_blocks(

@@ -15,7 +15,13 @@ from typing import Any
 
 from core.errors import IngestError
 from core.ingest.document import Block, Document
-from core.ingest.loaders._common import HeadingStack, clean_inline, display_name, split_long
+from core.ingest.loaders._common import (
+    MAX_BLOCK_CHARS,
+    HeadingStack,
+    clean_inline,
+    display_name,
+    split_long,
+)
 from core.ingest.loaders.markup import markdown_table
 from core.ingest.loaders.ocr import tessdata_dir
 from core.ingest.loaders.pdf_layout import reading_order
@@ -25,8 +31,11 @@ HEADING_SIZE_RATIO = 1.15  # this much above the body font size reads as a headi
 MAX_HEADING_CHARS = 150
 SAMPLE_PAGES = 20  # pages read up front to learn the body font size and heading sizes
 MIN_IMAGE_AREA = 0.1  # share of the page covered by images before it is worth OCR
-MIN_TABLE_DRAWINGS = 6  # ruled tables need lines; pages with fewer skip table finding
+MIN_RULE_LENGTH = 20.0  # points
+MIN_RULES = 3  # ruled tables need this many horizontal and vertical lines; else skip
 OCR_DPI = 300
+_PAGE_NUMBER = re.compile(r"^(page\s*)?(\d+|[ivxlcdm]+)$", re.I)
+_NUMBERED_SECTION = re.compile(r"^((?:\d+\.)*\d+\.?|[IVX]+\.|[A-H]\.)\s+\S.{0,80}$")
 _MEANINGLESS_TITLE = re.compile(
     r"^(untitled|microsoft word - .*|document\d*|slide \d+|.*\.(docx?|pdf|tex|dvi))$", re.I
 )
@@ -46,6 +55,8 @@ class _Line:
     text: str
     size: float
     bold: bool
+    horizontal: bool = True
+    emphasized: bool = False  # bold or italic or all capitals: a numbered section title
 
 
 @dataclass
@@ -56,10 +67,16 @@ class _FontProfile:
     heading_sizes: list[float]
 
     def heading_level(self, line: _Line) -> int:
+        if not line.horizontal or _PAGE_NUMBER.match(line.text):
+            return 0  # margin stamps and page numbers
         if line.size >= self.body * HEADING_SIZE_RATIO:
             return 1 + sum(1 for s in self.heading_sizes if s > line.size + 0.25)
         if line.bold and line.size >= self.body * 0.95:
             return 1 + len(self.heading_sizes)
+        numbered = _NUMBERED_SECTION.match(line.text)
+        if numbered and line.emphasized and line.size >= self.body * 0.95:
+            # "II. BASICS", "2.1 Scope": deeper numbers sit deeper in the outline.
+            return 1 + len(self.heading_sizes) + numbered.group(1).count(".")
         return 0
 
 
@@ -104,10 +121,10 @@ def _open(pymupdf: Any, path: Path, settings: IngestSettings) -> Any:
             "or damaged). Get a complete copy and add it again.",
             reason="corrupt",
         )
-    if doc.page_count > settings.max_pages:
+    if (pages := doc.page_count) > settings.max_pages:
         doc.close()
         raise IngestError(
-            f"{name} has {doc.page_count} pages, more than the limit of {settings.max_pages}. "
+            f"{name} has {pages} pages, more than the limit of {settings.max_pages}. "
             "Split it, or raise 'max pages' in the ingest settings.",
             reason="too_large",
         )
@@ -130,6 +147,7 @@ class _PdfReader:
         self.result = Document(path=path, title=path.stem, blocks=[], page_count=doc.page_count)
         self.stack = HeadingStack()
         self.failed_pages: list[int] = []
+        self.first_page_headings: list[tuple[int, str]] = []
 
     def read(self) -> Document:
         sample = {n: self._text_items(self.doc[n]) for n in range(min(SAMPLE_PAGES, len(self.doc)))}
@@ -189,7 +207,7 @@ class _PdfReader:
 
     def _with_tables(self, page: Any, items: list[_Item]) -> list[_Item]:
         """Replace the text blocks inside ruled tables by one markdown table each."""
-        if len(page.get_cdrawings()) < MIN_TABLE_DRAWINGS:
+        if not _has_ruling(page):
             return items
         try:
             found = page.find_tables(use_layout=False)
@@ -209,12 +227,17 @@ class _PdfReader:
     def _emit(self, item: _Item, page: int, profile: _FontProfile | None) -> None:
         blocks = self.result.blocks
         if item.table:
-            blocks.append(Block(item.table, page=page, heading_path=self.stack.path))
+            blocks.extend(
+                Block(part, page=page, heading_path=self.stack.path)
+                for part in _table_parts(item.table)
+            )
             return
         for level, lines in _runs_by_heading_level(item.lines, profile):
             text = _join_lines(lines)
             if level and len(text) <= MAX_HEADING_CHARS and any(c.isalpha() for c in text):
                 path = self.stack.push(level, text)
+                if page == 1:
+                    self.first_page_headings.append((level, text))
                 blocks.append(Block(text, page=page, heading_path=path, is_heading=True))
             else:
                 blocks.extend(
@@ -255,6 +278,8 @@ class _PdfReader:
         meta_title = clean_inline((self.doc.metadata or {}).get("title") or "")
         if len(meta_title) > 2 and not _MEANINGLESS_TITLE.match(meta_title):
             return meta_title
+        if self.first_page_headings:  # the outermost heading on page 1, first if tied
+            return min(self.first_page_headings, key=lambda h: h[0])[1]
         first_heading = next((b.text for b in self.result.blocks if b.is_heading), None)
         return first_heading or self.result.title
 
@@ -263,12 +288,24 @@ def _line_of(line: dict[str, Any]) -> _Line:
     spans = [s for s in line.get("spans", ()) if s["text"].strip()]
     if not spans:
         return _Line("", 0.0, False)
-    main_span = max(spans, key=lambda s: len(s["text"].strip()))
+    # The largest span, so that SMALL CAPS headings are sized by their capitals.
+    main_span = max(spans, key=lambda s: s["size"])
+    text = clean_inline("".join(s["text"] for s in line["spans"]))
+    bold = all(_is_bold(s) for s in spans)
+    italic = all(s.get("flags", 0) & 2 for s in spans)
+    direction = line.get("dir", (1.0, 0.0))
     return _Line(
-        text=clean_inline("".join(s["text"] for s in line["spans"])),
+        text=text,
         size=round(float(main_span["size"]), 1),
-        bold=all(_is_bold(s) for s in spans),
+        bold=bold,
+        horizontal=abs(direction[1]) < 0.1,
+        emphasized=bold or italic or _mostly_capitals(text),
     )
+
+
+def _mostly_capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 and sum(c.isupper() for c in letters) / len(letters) > 0.8
 
 
 def _is_bold(span: dict[str, Any]) -> bool:
@@ -311,6 +348,40 @@ def _join_lines(lines: list[_Line]) -> str:
         else:
             text = f"{text} {line.text}" if text else line.text
     return text
+
+
+def _table_parts(table: str) -> list[str]:
+    """A long markdown table cut into row groups that each repeat the header."""
+    lines = table.split("\n")
+    header, rows = lines[:2], lines[2:]
+    parts: list[str] = []
+    current: list[str] = []
+    for row in rows:
+        if current and sum(map(len, header + current + [row])) > MAX_BLOCK_CHARS:
+            parts.append("\n".join(header + current))
+            current = []
+        current.append(row)
+    parts.append("\n".join(header + current))
+    return parts
+
+
+def _has_ruling(page: Any) -> bool:
+    """Cheap test for the ruled lines a table needs; table finding costs ~0.1 s/page."""
+    horizontal = vertical = 0
+    for path in page.get_cdrawings():
+        for item in path.get("items", ()):
+            if item[0] == "re":
+                x0, y0, x1, y1 = item[1]
+            elif item[0] == "l":
+                (x0, y0), (x1, y1) = item[1], item[2]
+            else:
+                continue
+            # Rules are long and straight; a thin rectangle is a rule too.
+            horizontal += abs(x1 - x0) > MIN_RULE_LENGTH
+            vertical += abs(y1 - y0) > MIN_RULE_LENGTH
+        if horizontal >= MIN_RULES and vertical >= MIN_RULES:
+            return True
+    return False
 
 
 def _table_cells(table: Any, words: list[tuple[Any, ...]]) -> list[list[str | None]]:
