@@ -14,9 +14,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_injection_data import is_held_out, load_sets  # noqa: E402
+from guard_injection_data import is_held_out, load_sets
 
-from core.guard.injection import InjectionDetector, rule_hits  # noqa: E402
+from core.guard.injection import InjectionDetector, rule_hits
 
 
 def rate(flags: list[bool]) -> float:
@@ -28,7 +28,9 @@ def main() -> None:
     sets = load_sets()
     report: dict[str, object] = {"threshold": detector.threshold}
     start = time.perf_counter()
-    flagged = {n: [r.flagged for r in detector.score([t for t, _ in rows])] for n, rows in sets.items()}
+    flagged = {
+        n: [r.flagged for r in detector.score([t for t, _ in rows])] for n, rows in sets.items()
+    }
     seconds = time.perf_counter() - start
     names = {"deepset_attacks": "tpr", "deepset_benign": "fpr", "notinject": "fpr"}
     for part in ("held_out", "all"):

@@ -18,9 +18,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_injection_data import is_held_out, load_extra, load_sets  # noqa: E402
+from guard_injection_data import is_held_out, load_extra, load_sets
 
-from core.guard.injection import (  # noqa: E402
+from core.guard.injection import (
     CHAR_FEATURES,
     SCORER_MODEL_ID,
     WEIGHTS_PATH,

@@ -1,15 +1,179 @@
-"""CLI commands of the guard area."""
+"""CLI commands of the guard area: guard scan|redact|restore|status, egress list|show|verify."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
+
+from core.errors import UserError
 
 
 def register(commands: Any) -> None:
     """Add this area's subcommands to the `enclave` parser."""
-    del commands
+    guard = commands.add_parser("guard", help="scan, redact and restore text on this machine")
+    actions = guard.add_subparsers(dest="guard_action", metavar="ACTION", required=True)
+    scan = actions.add_parser("scan", help="find PII, secrets and prompt injection in stdin")
+    output = scan.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON result (default)")
+    output.add_argument("--jsonl", action="store_true",
+                        help="read one JSON string per line, print one result per line")  # fmt: skip
+    scan.set_defaults(handler=run_scan)
+    redact = actions.add_parser("redact", help="print stdin with PII and secrets replaced")
+    redact.add_argument("--conversation", help="vault to use (default: a new one, id on stderr)")
+    redact.set_defaults(handler=run_redact)
+    restore = actions.add_parser("restore", help="put the original values back into stdin")
+    restore.add_argument("--conversation", required=True)
+    restore.set_defaults(handler=run_restore)
+    status = actions.add_parser("status", help="which detectors are active")
+    status.set_defaults(handler=run_status)
+
+    egress = commands.add_parser("egress", help="the log of everything sent off this machine")
+    e_actions = egress.add_subparsers(dest="egress_action", metavar="ACTION", required=True)
+    listing = e_actions.add_parser("list", help="one line per request")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=run_egress_list)
+    show = e_actions.add_parser("show", help="one request with the exact bytes sent")
+    show.add_argument("id", type=int)
+    show.set_defaults(handler=run_egress_show)
+    verify = e_actions.add_parser("verify", help="check the hash chain for tampering")
+    verify.set_defaults(handler=run_egress_verify)
 
 
-def _unused(_: argparse.Namespace) -> int:
+def _home(args: argparse.Namespace) -> Any:
+    from core.paths import resolve_home
+
+    return resolve_home(getattr(args, "home", None))
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from core.settings import Settings
+
+    return Settings.load(_home(args)).guard
+
+
+class Scanner:
+    """Everything loaded once, for --jsonl batches."""
+
+    def __init__(self, settings: Any) -> None:
+        from core.guard import injection_detector
+        from core.guard.pii import PiiScanner
+
+        self.settings = settings
+        self.pii = PiiScanner(settings)
+        self.injection = injection_detector(settings.injection_threshold)
+
+    def scan(self, text: str) -> dict[str, Any]:
+        from core.guard.secrets import find_secrets
+
+        pii = self.pii.scan(text) if self.settings.detect_pii else []
+        secrets = find_secrets(text) if self.settings.detect_secrets else []
+        result = self.injection.score([text])[0]
+        return {
+            "pii": [{"type": f.type, "start": f.start, "end": f.end, "text": f.text,
+                     "score": round(f.score, 3)} for f in pii],
+            "secrets": [{"type": s.type, "start": s.start, "end": s.end} for s in secrets],
+            "injection": result.as_dict(),
+            "names_detected": self.pii.names_detected,
+        }  # fmt: skip
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    scanner = Scanner(_settings(args))
+    if not args.jsonl:
+        print(json.dumps(scanner.scan(sys.stdin.read()), ensure_ascii=False))
+        return 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            text = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"line {number}: not a JSON string ({exc.msg})") from exc
+        if not isinstance(text, str):
+            raise UserError(f"line {number}: expected a JSON string, got {type(text).__name__}")
+        print(json.dumps(scanner.scan(text), ensure_ascii=False), flush=True)
     return 0
+
+
+def run_redact(args: argparse.Namespace) -> int:
+    from core.guard.policy import GuardPolicy
+    from core.guard.vault import Vault
+
+    settings = _settings(args).model_copy(update={"secrets_action": "redact"})
+    vault = Vault.open(_home(args), args.conversation)
+    outbound = GuardPolicy(settings).prepare_outbound(sys.stdin.read(), vault)
+    vault.save()
+    if not args.conversation:
+        print(f"conversation: {vault.conversation}", file=sys.stderr)
+    sys.stdout.write(outbound.text)
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    from core.errors import NotFound
+    from core.guard.vault import Vault
+
+    vault = Vault.open(_home(args), args.conversation)
+    if not vault.placeholders:
+        raise NotFound(f"No vault for conversation {args.conversation!r}.")
+    sys.stdout.write(vault.restore(sys.stdin.read()))
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from core.guard.pii import names_detected
+
+    s = _settings(args)
+    lines = [
+        f"guard: {'on' if s.enabled else 'OFF'}",
+        f"PII: {'on' if s.detect_pii else 'off'} ({s.pii_action})",
+        "names, places, organisations: " + (f"detected (model pack {s.ner_model_path})"
+            if names_detected(s) else "NOT detected (no NER model pack; only names after Mr/Ms/Dr)"),
+        f"secrets: {'on' if s.detect_secrets else 'off'} ({s.secrets_action})",
+        f"prompt injection: {'on' if s.detect_injection else 'off'} (threshold {s.injection_threshold})",
+    ]  # fmt: skip
+    print("\n".join(lines))
+    return 0
+
+
+def run_egress_list(args: argparse.Namespace) -> int:
+    from core.guard.egress import EgressLog
+
+    records = EgressLog(_home(args)).list()
+    if args.json:
+        print(json.dumps([{"id": r.id, "ts": r.ts, "provider": r.provider, "model": r.model,
+                           "bytes": len(r.payload), "redactions": r.redactions,
+                           "response_size": r.response_size} for r in records]))  # fmt: skip
+        return 0
+    for r in records:
+        red = ", ".join(f"{k}x{v}" for k, v in r.redactions.items()) or "nothing redacted"
+        print(f"{r.id:>5}  {r.ts}  {r.provider}/{r.model}  {len(r.payload)} B sent, "
+              f"{r.response_size} B back  ({red})")  # fmt: skip
+    if not records:
+        print("Nothing has been sent off this machine.")
+    return 0
+
+
+def run_egress_show(args: argparse.Namespace) -> int:
+    from core.guard.egress import EgressLog
+
+    r = EgressLog(_home(args)).show(args.id)
+    print(f"id: {r.id}\ntime: {r.ts}\nprovider: {r.provider}\nmodel: {r.model}\n"
+          f"redactions: {json.dumps(r.redactions)}\nresponse size: {r.response_size}\n"
+          f"hash: {r.hash}\nbytes sent ({len(r.payload)}):")  # fmt: skip
+    sys.stdout.write(r.payload.decode("utf-8", errors="replace") + "\n")
+    return 0
+
+
+def run_egress_verify(args: argparse.Namespace) -> int:
+    from core.guard.egress import EgressLog
+
+    result = EgressLog(_home(args)).verify()
+    if result.ok:
+        print(f"egress log intact: {result.rows} records, hash chain verified")
+        return 0
+    for problem in result.problems:
+        print(f"TAMPERED: {problem}")
+    return 1

@@ -1,0 +1,70 @@
+"""On-device guard: PII and secrets, injection defence, vault, policy, egress log, grounding.
+
+`scan_chunks` is what ingest calls per batch: rules and patterns only (no Presidio, no
+spaCy), plus the injection scorer on the embeddings ingest has already computed.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.guard.settings import GuardSettings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from core.guard.injection import InjectionDetector
+
+__all__ = ["ChunkFlags", "GuardSettings", "scan_chunks"]
+
+
+@dataclass(frozen=True)
+class ChunkFlags:
+    injection: bool = False
+    injection_score: float = 0.0
+    pii_types: tuple[str, ...] = ()
+    secret_types: tuple[str, ...] = ()
+
+    def as_tags(self) -> tuple[str, ...]:
+        tags = ("injection",) if self.injection else ()
+        return (*tags, *(f"pii:{t}" for t in self.pii_types),
+                *(f"secret:{t}" for t in self.secret_types))  # fmt: skip
+
+
+_detectors: dict[float, InjectionDetector] = {}
+_detectors_lock = threading.Lock()
+
+
+def injection_detector(threshold: float) -> InjectionDetector:
+    from core.guard.injection import InjectionDetector
+
+    with _detectors_lock:
+        if threshold not in _detectors:
+            _detectors[threshold] = InjectionDetector(threshold)
+        return _detectors[threshold]
+
+
+def scan_chunks(texts: list[str], embeddings: np.ndarray | None,
+                settings: GuardSettings) -> list[ChunkFlags]:  # fmt: skip
+    """Flags per chunk. `embeddings`: normalized all-MiniLM-L6-v2 rows, or None."""
+    from core.guard.patterns import find_pii_fast
+    from core.guard.secrets import find_secrets_fast
+
+    if not settings.enabled or not texts:
+        return [ChunkFlags() for _ in texts]
+    injections = (injection_detector(settings.injection_threshold).score(texts, embeddings)
+                  if settings.detect_injection else None)  # fmt: skip
+    flags = []
+    for i, text in enumerate(texts):
+        pii = find_pii_fast(text, tuple(settings.pii_entities)) if settings.detect_pii else []
+        secrets = find_secrets_fast(text) if settings.detect_secrets else []
+        result = injections[i] if injections else None
+        flags.append(ChunkFlags(
+            injection=bool(result and result.flagged),
+            injection_score=round(result.score, 4) if result else 0.0,
+            pii_types=tuple(sorted({f.type for f in pii})),
+            secret_types=tuple(sorted({s.type for s in secrets})),
+        ))  # fmt: skip
+    return flags

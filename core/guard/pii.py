@@ -75,7 +75,8 @@ def build_analyzer(settings: GuardSettings) -> Any:
     engine = _nlp_engine(settings.ner_model_path)
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
-    registry.recognizers = [r for r in registry.recognizers if r.name in PRESIDIO_RECOGNIZERS]
+    kept = [r for r in registry.recognizers if getattr(r, "name", "") in PRESIDIO_RECOGNIZERS]
+    registry.recognizers = kept
     registry.add_recognizer(_pattern_recognizer())
     return AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
 
@@ -107,7 +108,7 @@ def _nlp_engine(ner_model_path: str | None) -> Any:
     engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": str(model_dir)}],
                             ner_model_configuration=config)  # fmt: skip
     engine.load()
-    _add_lower_lemmas(engine.nlp["en"])
+    _add_lower_lemmas(engine.get_nlp("en"))
     return engine
 
 
@@ -140,7 +141,7 @@ def ensure_blank_pipeline(path: Path = BLANK_PIPELINE) -> Path:
 def _pattern_recognizer() -> Any:
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-    class EnclavePatternRecognizer(EntityRecognizer):  # type: ignore[misc]
+    class EnclavePatternRecognizer(EntityRecognizer):
         """Our checksummed patterns (core.guard.patterns) as one Presidio recognizer."""
 
         def load(self) -> None:

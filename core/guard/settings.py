@@ -19,7 +19,7 @@ class GuardSettings(BaseModel):
             "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
             "IP_ADDRESS", "DATE_OF_BIRTH", "STREET_ADDRESS", "POSTCODE", "PERSON",
             "LOCATION", "ORGANIZATION", "CUSTOM",
-        ],  # fmt: skip
+        ],
         description="Entity types the PII scanner reports and the vault replaces.",
     )
     pii_min_score: float = Field(0.5, ge=0.0, le=1.0)

@@ -1,0 +1,72 @@
+"""Grounding check: is each answer sentence supported by the passages it cites?
+
+A sentence is supported when its numbers and names appear in a cited passage and most of
+its key terms do; an optional embedder adds semantic similarity, which can rescue a
+paraphrase but never a number or a name that no cited passage contains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+(?:\s*\[\d+\])*|\n|$)")
+CITATION_RE = re.compile(r"\[(\d+)\]")
+NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+NAME_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+(?:\s+[A-Z][a-zA-Z]+)*")
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+STOPWORDS = frozenset(
+    ["this", "that", "these", "those", "with", "from", "have", "has", "had", "were", "was", "will", "would", "could", "should", "there", "their", "they", "them", "then", "than", "what", "when", "where", "which", "while", "about", "also", "into", "more", "most", "some", "such", "only", "other", "very", "just", "like", "been", "being", "over", "under", "after", "before", "because", "does", "each", "both", "many", "much", "your", "ours", "mine", "here", "according", "source", "sources", "passage"]
+)
+KEY_TERM_SHARE = 0.6
+SIMILARITY_FLOOR = 0.55
+
+
+@dataclass(frozen=True)
+class SentenceSupport:
+    text: str
+    start: int
+    end: int
+    citations: tuple[int, ...]
+    supported: bool
+    missing: tuple[str, ...]  # numbers, names or terms no cited passage contains
+    similarity: float | None = None
+
+
+def split_sentences(answer: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in SENTENCE_RE.finditer(answer) if m.group().strip()]
+
+
+def check_grounding(answer: str, sources: dict[int, str], embedder: Any = None) -> list[SentenceSupport]:
+    """One verdict per sentence. Uncited sentences are checked against all sources."""
+    results = []
+    for start, end, sentence in split_sentences(answer):
+        cited = tuple(int(n) for n in CITATION_RE.findall(sentence))
+        passages = [sources[n] for n in cited if n in sources] or list(sources.values())
+        results.append(_check(sentence, start, end, cited, passages, embedder))
+    return results
+
+
+def _check(sentence: str, start: int, end: int, cited: tuple[int, ...], passages: list[str],
+           embedder: Any) -> SentenceSupport:  # fmt: skip
+    body = CITATION_RE.sub("", sentence).strip()
+    haystack = " ".join(passages).casefold()
+    numbers = [n for n in NUMBER_RE.findall(body) if n.replace(",", "") not in haystack.replace(",", "")]
+    names = [n for n in NAME_RE.findall(body) if n.casefold() not in haystack]
+    terms = [w for w in {w.casefold() for w in WORD_RE.findall(body)} if w not in STOPWORDS]
+    absent = [t for t in terms if t[:5] not in haystack]  # a crude stem: "regulated" ~ "regulat"
+    similarity = _similarity(body, passages, embedder) if embedder and passages else None
+    terms_ok = not terms or (len(terms) - len(absent)) / len(terms) >= KEY_TERM_SHARE
+    if not terms_ok and similarity is not None:
+        terms_ok = similarity >= SIMILARITY_FLOOR
+    supported = bool(passages) and not numbers and not names and terms_ok
+    missing = tuple(numbers + names + ([] if terms_ok else absent))
+    return SentenceSupport(sentence.strip(), start, end, cited, supported, missing, similarity)
+
+
+def _similarity(sentence: str, passages: list[str], embedder: Any) -> float:
+    vectors = np.asarray(embedder.embed([sentence, *passages]), dtype=np.float32)
+    return float(np.max(vectors[1:] @ vectors[0]))
