@@ -37,11 +37,16 @@ def default_threads() -> int:
 def open_llama(path: Path, settings: LLMSettings) -> Any:
     from llama_cpp import Llama
 
+    from core.llm.gguf import read_gguf
+
+    trained = read_gguf(path).context_length
+    # A context beyond what the model was trained on only produces garbage.
+    n_ctx = min(settings.context_size, trained) if trained else settings.context_size
     threads = settings.threads or default_threads()
     try:
         return Llama(
             model_path=str(path),
-            n_ctx=settings.context_size,
+            n_ctx=n_ctx,
             n_threads=threads,
             n_threads_batch=threads,
             n_gpu_layers=settings.gpu_layers,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NotFound, UserError
-from core.llm.gguf import GGUFInfo, read_gguf
+from core.llm.gguf import GGUFInfo, InvalidModelFile, read_gguf
 from core.llm.settings import DEFAULT_MODEL
 
 MODELS_DIR = "models"
@@ -65,7 +65,10 @@ class ModelManager:
         entries = [self._bundled()]
         if self.dir.is_dir():
             for path in sorted(self.dir.glob("*.gguf")):
-                entries.append(self._entry(path))
+                try:
+                    entries.append(self._entry(path))
+                except InvalidModelFile:
+                    continue  # a dangling link or damaged file must not hide the others
         return entries
 
     def path_of(self, name: str) -> Path:

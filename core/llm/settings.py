@@ -17,7 +17,10 @@ class LLMSettings(BaseModel):
         description="Selected model: the bundled default or a name from `enclave models list`.",
     )
     context_size: int = Field(
-        default=4096, ge=512, le=131072, description="Tokens of context llama.cpp allocates."
+        default=8192,
+        ge=512,
+        le=131072,
+        description="Tokens of context llama.cpp allocates (capped at the trained context).",
     )
     threads: int = Field(default=0, ge=0, le=256, description="CPU threads; 0 uses every core.")
     gpu_layers: int = Field(
