@@ -115,3 +115,22 @@ def test_models_import_use_remove(tmp_path: Path, capsys: pytest.CaptureFixture[
     with pytest.raises(UserError, match="not a GGUF"):
         ModelManager(tmp_path).import_file(not_gguf)
     assert main(["--home", home, "models", "import", str(not_gguf)]) == 1
+
+
+def test_cli_ask_json_and_jsonl(indexed, capsys, monkeypatch) -> None:
+    import io
+    import json
+
+    engine, _ = indexed
+    home = str(engine.home)
+    assert main(["--home", home, "ask", "--json", QUESTION]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"answer", "citations", "abstained", "model", "backend", "timings"} <= set(data)
+    assert {"n", "path", "page", "text"} <= set(data["citations"][0])
+    assert {"retrieval_ms", "ttft_ms", "total_ms", "prompt_tokens", "completion_tokens"} <= set(
+        data["timings"])
+    questions = f"{QUESTION}\nWhat is a good recipe for banana bread?\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(questions))
+    assert main(["--home", home, "ask", "--jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["abstained"] for line in lines] == [False, True]
