@@ -75,8 +75,7 @@ class _FontProfile:
             return 1 + len(self.heading_sizes)
         numbered = _NUMBERED_SECTION.match(line.text)
         if numbered and line.emphasized and line.size >= self.body * 0.95:
-            # "II. BASICS", "2.1 Scope": deeper numbers sit deeper in the outline.
-            return 1 + len(self.heading_sizes) + numbered.group(1).count(".")
+            return 1 + len(self.heading_sizes) + _section_depth(numbered.group(1))
         return 0
 
 
@@ -303,6 +302,13 @@ def _line_of(line: dict[str, Any]) -> _Line:
     )
 
 
+def _section_depth(number: str) -> int:
+    """ "II." and "2" are sections (0), "A." and "2.1" subsections (1), "2.1.3" deeper."""
+    if number[0].isdigit():
+        return number.rstrip(".").count(".")
+    return 1 if len(number) == 2 and number[0] in "ABCDEFGH" else 0
+
+
 def _mostly_capitals(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 3 and sum(c.isupper() for c in letters) / len(letters) > 0.8
@@ -357,7 +363,7 @@ def _table_parts(table: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
     for row in rows:
-        if current and sum(map(len, header + current + [row])) > MAX_BLOCK_CHARS:
+        if current and sum(len(line) + 1 for line in [*header, *current, row]) > MAX_BLOCK_CHARS:
             parts.append("\n".join(header + current))
             current = []
         current.append(row)
