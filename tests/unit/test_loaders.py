@@ -364,3 +364,26 @@ def test_borderless_table_rows_stay_rows() -> None:
         ]
     order = [b.name for b in reading_order(boxes)]
     assert order == ["k0", "v0", "k1", "v1", "k2", "v2", "k3", "v3"]
+
+
+def test_permission_error_is_unreadable(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "private.txt"
+    path.write_text("secret", encoding="utf-8")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert reason_of(path) == "unreadable"
+
+
+def test_parser_crash_becomes_corrupt_not_a_traceback(tmp_path: Path, monkeypatch) -> None:
+    from core.ingest.loaders import markup
+
+    def crash(text: str):
+        raise KeyError("internal parser state")
+
+    monkeypatch.setattr(markup, "markdown_blocks", crash)
+    path = tmp_path / "doc.md"
+    path.write_text("# Title\n\nBody.", encoding="utf-8")
+    assert reason_of(path) == "corrupt"
