@@ -203,9 +203,9 @@ def save_turn(
 ) -> None:
     if result.finish_reason == "cancelled" and not result.answer:
         return
-    cited_new = {c.n for c in result.citations} - {s.n for s in new_sources}
+    # Turns outside the chat prompt (document tasks) store the sources they cite.
     known = {s.n for s in new_sources}
-    extra = [c.source for c in result.citations if c.n in cited_new and c.n not in known]
+    extra = [c.source for c in result.citations if c.n not in known]
     store.add_turn(
         result.conversation_id,
         Turn(
