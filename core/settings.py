@@ -35,7 +35,9 @@ class IndexSettings(BaseModel):
     )
     chunk_tokens: int = Field(200, ge=32, le=2048)
     chunk_overlap: int = Field(32, ge=0, le=512)
-    embed_batch: int = Field(64, ge=1, le=1024)
+    embed_batch: int = Field(32, ge=1, le=1024)
+    # Chunks embedded and committed together: larger embeds faster, smaller commits sooner.
+    embed_window: int = Field(256, ge=1, le=8192)
     rrf_k: int = Field(60, ge=1)
 
 

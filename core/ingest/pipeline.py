@@ -32,7 +32,6 @@ from core.settings import IngestSettings, Settings
 Loader = Callable[[Path, IngestSettings], Document]
 # Given the embedded texts and their vectors, the guard's tags for each chunk.
 ChunkTagger = Callable[[list[str], np.ndarray], list[tuple[str, ...]]]
-EMBED_WINDOW = 512
 
 
 def default_loader(path: Path, settings: IngestSettings) -> Document:
@@ -79,11 +78,20 @@ class _Prepared:
 
 @dataclass
 class _Window:
+    """Documents parsed and split, waiting to be embedded together."""
+
     documents: list[_Prepared] = field(default_factory=list)
 
     @property
     def chunk_count(self) -> int:
         return sum(len(d.chunks) for d in self.documents)
+
+    @property
+    def size(self) -> int:
+        return sum(d.work.size for d in self.documents)
+
+    def has_hash(self, content_hash: str) -> bool:
+        return any(d.work.content_hash == content_hash for d in self.documents)
 
 
 class Ingestor:
@@ -206,32 +214,34 @@ class Ingestor:
         progress: ProgressCallback | None,
         cancel: CancelToken,
     ) -> None:
+        # Bytes count as done when their chunks are committed, so the ETA includes embedding.
         meter = ProgressMeter(progress, "Indexing", total=sum(w.size for w in work), unit="bytes")
         window = _Window()
         for number, item in enumerate(work, 1):
             cancel.raise_if_cancelled()
-            if item.duplicate and any(
-                d.work.content_hash == item.content_hash for d in window.documents
-            ):
-                self._flush(window, collection, report, cancel)  # commit the original first
-                window = _Window()
-            source = (
-                self.catalog.indexed_with_hash(item.content_hash, self.store.model_id)
-                if item.duplicate
-                else None
-            )
+            meter.label = f"{number}/{len(work)} files · {report.chunks} chunks"
+            if item.duplicate and window.has_hash(item.content_hash):
+                window = self._flush(window, collection, report, meter, cancel)  # original first
+            source = self._duplicate_source(item)
             if source is not None:
                 self._copy_duplicate(item, source, collection, report)
-            else:
-                prepared = self._prepare(item, collection, report)
-                if prepared is not None:
-                    window.documents.append(prepared)
-            if window.chunk_count >= EMBED_WINDOW:
-                self._flush(window, collection, report, cancel)
-                window = _Window()
-            meter.advance(item.size, label=f"{number}/{len(work)} files · {report.chunks} chunks")
-        self._flush(window, collection, report, cancel)
+                meter.advance(item.size)
+                continue
+            prepared = self._prepare(item, collection, report)
+            if prepared is None:
+                meter.advance(item.size)
+                continue
+            window.documents.append(prepared)
+            if window.chunk_count >= self.settings.index.embed_window:
+                window = self._flush(window, collection, report, meter, cancel)
+        self._flush(window, collection, report, meter, cancel)
+        meter.label = f"{len(work)}/{len(work)} files · {report.chunks} chunks"
         meter.emit()
+
+    def _duplicate_source(self, item: _Work) -> DocumentRecord | None:
+        if not item.duplicate:
+            return None
+        return self.catalog.indexed_with_hash(item.content_hash, self.store.model_id)
 
     def _prepare(self, item: _Work, collection: str, report: IngestReport) -> _Prepared | None:
         try:
@@ -262,10 +272,16 @@ class Ingestor:
         report.failed.append(Failure(str(path), str(error), error.reason))
 
     def _flush(
-        self, window: _Window, collection: str, report: IngestReport, cancel: CancelToken
-    ) -> None:
+        self,
+        window: _Window,
+        collection: str,
+        report: IngestReport,
+        meter: ProgressMeter,
+        cancel: CancelToken,
+    ) -> _Window:
+        """Embed, tag, write and commit a window; return a fresh one."""
         if not window.documents:
-            return
+            return window
         version = self.catalog.next_version()
         rows = [
             _row(prepared, chunk, collection, version)
@@ -273,7 +289,7 @@ class Ingestor:
             for chunk in prepared.chunks
         ]
         texts = [row[FTS_COLUMN] for row in rows]
-        vectors = self._embed(texts, cancel)
+        vectors = self._embed(texts, window.size, meter, cancel)
         if self.tagger is not None:
             for row, tags in zip(rows, self.tagger(texts, vectors), strict=True):
                 row["flags"] = ",".join(tags)
@@ -285,13 +301,21 @@ class Ingestor:
         for prepared in window.documents:
             _count(prepared.work, report)
         report.chunks += len(rows)
+        return _Window()
 
-    def _embed(self, texts: list[str], cancel: CancelToken) -> np.ndarray:
-        parts = []
-        for start in range(0, len(texts), EMBED_WINDOW):
+    def _embed(
+        self, texts: list[str], size: int, meter: ProgressMeter, cancel: CancelToken
+    ) -> np.ndarray:
+        """Embed in length-sorted batches (little padding), with cancel and progress."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
+        step = self.embedder.batch_size
+        for start in range(0, len(order), step):
             cancel.raise_if_cancelled()
-            parts.append(self.embedder.embed(texts[start : start + EMBED_WINDOW]))
-        return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), np.float32)
+            batch = order[start : start + step]
+            vectors[batch] = self.embedder.embed([texts[i] for i in batch])
+            meter.advance(size * len(batch) // len(texts))
+        return vectors
 
     def _write(
         self,

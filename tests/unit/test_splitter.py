@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ def test_chunks_respect_the_token_budget_and_overlap() -> None:
     assert len(chunks) > 5
     assert all(count([c.text])[0] <= 40 for c in chunks)
     # Each chunk starts with the tail of the one before it.
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.char_start < before.char_end
         assert after.text.split(".")[0] in before.text
 
