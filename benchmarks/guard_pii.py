@@ -60,7 +60,7 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
-def make_detector(engine: str, ner_model: str | None):  # type: ignore[no-untyped-def]
+def make_detector(engine: str, ner_model: str | None):
     if engine == "fast":
         from core.guard.patterns import find_pii_fast
 

@@ -29,7 +29,7 @@ VALUES = ["Jane Miller", "DE89 3704 0044 0532 0130 00", "4111 1111 1111 1111",
 
 
 class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()
