@@ -19,9 +19,9 @@ from core.guard.settings import GuardSettings
 
 BLANK_PIPELINE = Path(__file__).resolve().parents[2] / "resources/guard/spacy_blank_en"
 NER_ENTITIES = ("PERSON", "LOCATION", "ORGANIZATION")
-# Presidio's own recognizers we keep; ours cover e-mail, cards, IBAN, SSN, IP and phones.
+# Presidio's recognizers we keep beside ours (our SSN and phone rules need context).
 PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "CreditCardRecognizer", "IbanRecognizer",
-                        "IpRecognizer", "UsSsnRecognizer", "SpacyRecognizer")  # fmt: skip
+                        "IpRecognizer", "SpacyRecognizer")  # fmt: skip
 
 
 def names_detected(settings: GuardSettings) -> bool:
