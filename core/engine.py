@@ -18,6 +18,8 @@ from core.paths import resolve_home
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from core.index.embedder import Embedder
     from core.index.search import SearchTimings
     from core.index.store import ChunkStore
@@ -96,8 +98,17 @@ class Engine:
             self.embedder,
             self.settings,
             loader=self._loader or default_loader,
-            tagger=self._tagger,
+            tagger=self._tagger or self._guard_tags,
         )
+
+    def _guard_tags(self, texts: list[str], vectors: np.ndarray) -> list[tuple[str, ...]]:
+        """The guard's flags per chunk (injection, PII and secret types), stored at ingest."""
+        from core.guard import scan_chunks
+        from core.settings import DEFAULT_EMBED_MODEL
+
+        # The injection scorer was trained on MiniLM vectors; other models' vectors won't do.
+        reusable = vectors if self.embedder.model_id == DEFAULT_EMBED_MODEL else None
+        return [f.as_tags() for f in scan_chunks(texts, reusable, self.settings.guard)]
 
     # -- collections -----------------------------------------------------------------
     def collections(self) -> list[CollectionRecord]:

@@ -14,8 +14,13 @@ from tests.fakes import FakeEmbedder, paragraph_loader
 pytestmark = pytest.mark.unit
 
 
+def no_tags(texts: list[str], vectors: object) -> list[tuple[str, ...]]:
+    return [() for _ in texts]
+
+
 def make_engine(home: Path, embedder: FakeEmbedder | None = None) -> Engine:
-    return Engine(home, embedder=embedder or FakeEmbedder(), loader=paragraph_loader)
+    # The guard's scan is covered by tests/integration/test_ingest_guard.py.
+    return Engine(home, embedder=embedder or FakeEmbedder(), loader=paragraph_loader, tagger=no_tags)
 
 
 @pytest.fixture
