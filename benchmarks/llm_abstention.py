@@ -5,8 +5,9 @@ its top passages is below the threshold. Here, for every train query with qrels:
   answerable: the best cosine among the top-5 passages of the full corpus;
   removed:    the same with the query's relevant documents taken out of the corpus.
 An error is abstaining on an answerable query, or answering once its sources are gone.
-The threshold printed minimizes the sum of both error rates (measured on a calibration
-half, reported on the other half). Exact vector search in numpy over whole abstracts
+The threshold printed is the strictest that keeps false abstentions at or below 5% on
+a calibration half (errors reported on the other half); the balanced threshold (least
+sum of both errors) is printed too. Exact vector search in numpy over whole abstracts
 (title + text): the relevance signal of ask(), without needing an index build.
 
     .venv/bin/python benchmarks/llm_abstention.py [--limit N] > result.json
@@ -24,6 +25,7 @@ import numpy as np
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
 CACHE = Path("/tmp/enclave_scifact_minilm.npy")
 TOP = 5
+MAX_FALSE_ABSTAIN = 0.05
 
 
 def load(limit: int | None) -> tuple[list[str], list[str], list[str], list[set[int]]]:
@@ -38,9 +40,12 @@ def load(limit: int | None) -> tuple[list[str], list[str], list[str], list[set[i
             relevant.setdefault(parts[0], set()).add(index[parts[1]])
     queries = [json.loads(line) for line in (DATA / "queries_train.jsonl").open()]
     queries = [q for q in queries if str(q["_id"]) in relevant][:limit]
-    return texts, [q["text"] for q in queries], [str(q["_id"]) for q in queries], [
-        relevant[str(q["_id"])] for q in queries
-    ]
+    return (
+        texts,
+        [q["text"] for q in queries],
+        [str(q["_id"]) for q in queries],
+        [relevant[str(q["_id"])] for q in queries],
+    )
 
 
 def embed(texts: list[str]) -> np.ndarray:
@@ -50,9 +55,9 @@ def embed(texts: list[str]) -> np.ndarray:
     return embedder.embed(texts)
 
 
-def best_cosines(queries: np.ndarray, corpus: np.ndarray, removed: list[set[int]]) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def best_cosines(
+    queries: np.ndarray, corpus: np.ndarray, removed: list[set[int]]
+) -> tuple[np.ndarray, np.ndarray]:
     scores = queries @ corpus.T
     kept = np.sort(scores, axis=1)[:, -TOP:].max(axis=1)
     for row, docs in enumerate(removed):
@@ -81,22 +86,39 @@ def main() -> None:
     calibrate, report = slice(0, None, 2), slice(1, None, 2)
     grid = np.round(np.arange(0.10, 0.80, 0.01), 2)
     costs = [sum(errors(answerable[calibrate], removed[calibrate], t)) for t in grid]
-    threshold = float(grid[int(np.argmin(costs))])
-    false_abstain, false_answer = errors(answerable[report], removed[report], threshold)
-    print(json.dumps({
+    balanced = float(grid[int(np.argmin(costs))])
+    # The default: the strictest threshold that abstains on at most MAX_FALSE_ABSTAIN of
+    # answerable questions; a wrong refusal costs a person more than a weak answer that
+    # shows its sources.
+    allowed = [
+        t for t in grid
+        if errors(answerable[calibrate], removed[calibrate], t)[0] <= MAX_FALSE_ABSTAIN
+    ]
+    threshold = float(max(allowed))
+    held_out = errors(answerable[report], removed[report], threshold)
+    curve = {
+        f"{t:.2f}": [round(x, 3) for x in errors(answerable, removed, t)]
+        for t in np.round(np.arange(0.20, 0.75, 0.05), 2)
+    }
+    result = {
         "benchmark": "abstention_scifact_train",
         "queries": len(questions),
         "signal": f"max cosine all-MiniLM-L6-v2, top-{TOP}, whole abstracts",
         "threshold": threshold,
+        "rule": f"strictest threshold with false abstention <= {MAX_FALSE_ABSTAIN}",
         "held_out_queries": len(answerable[report]),
-        "false_abstention_rate": round(false_abstain, 4),
-        "false_answer_rate_sources_removed": round(false_answer, 4),
+        "false_abstention_rate": round(held_out[0], 4),
+        "false_answer_rate_sources_removed": round(held_out[1], 4),
+        "balanced_threshold": balanced,
+        "balanced_held_out_errors": [
+            round(x, 4) for x in errors(answerable[report], removed[report], balanced)
+        ],
         "median_cosine_answerable": round(float(np.median(answerable)), 4),
         "median_cosine_removed": round(float(np.median(removed)), 4),
-        "at_default_0.35": dict(zip(("false_abstention", "false_answer"),
-                                    errors(answerable, removed, 0.35), strict=True)),
+        "curve_threshold_to_false_abstention_false_answer": curve,
         "corpus_embed_s": round(embed_s, 1),
-    }, indent=2))
+    }
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -19,8 +19,11 @@ from core.chat.answer import ask
 from core.llm.registry import LLMRegistry
 
 PDFS = Path(__file__).resolve().parents[2] / "shared/data/pdfs"
-FILES = ["docling__redp5110_sampled.pdf", "docling__amt_handbook_sample.pdf",
-         "pdfplumber__federal-register-2020-17221.pdf"]
+FILES = [
+    "docling__redp5110_sampled.pdf",
+    "docling__amt_handbook_sample.pdf",
+    "pdfplumber__federal-register-2020-17221.pdf",
+]
 QUESTIONS = [
     "How many data breaches has the Identity Theft Resource Center reported since 2005?",
     "What is a column mask?",
@@ -55,22 +58,33 @@ def main() -> None:
     answered = [r for r in results if not r.abstained]
     split = {}
     for field in ("retrieval_ms", "prompt_ms", "ttft_ms", "generation_ms", "total_ms"):
-        values = [getattr(r.timings, field) for r in (answered if field != "retrieval_ms"
-                                                      else results)]
+        values = [
+            getattr(r.timings, field) for r in (answered if field != "retrieval_ms" else results)
+        ]
         split[field] = {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95)}
-    print(json.dumps({
-        "benchmark": "llm_ask_end_to_end",
-        "questions": len(results),
-        "abstained": len(results) - len(answered),
-        "ingest_s": round(ingest_s, 1),
-        "timings": split,
-        "prompt_tokens_median": statistics.median(r.timings.prompt_tokens for r in answered),
-        "completion_tokens_median": statistics.median(
-            r.timings.completion_tokens for r in answered),
-        "explicit_citation_rate": round(sum(
-            any(not c.inferred for c in r.citations) for r in answered) / max(len(answered), 1),
-            3),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "llm_ask_end_to_end",
+                "questions": len(results),
+                "abstained": len(results) - len(answered),
+                "ingest_s": round(ingest_s, 1),
+                "timings": split,
+                "prompt_tokens_median": statistics.median(
+                    r.timings.prompt_tokens for r in answered
+                ),
+                "completion_tokens_median": statistics.median(
+                    r.timings.completion_tokens for r in answered
+                ),
+                "explicit_citation_rate": round(
+                    sum(any(not c.inferred for c in r.citations) for r in answered)
+                    / max(len(answered), 1),
+                    3,
+                ),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

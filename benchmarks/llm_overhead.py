@@ -35,9 +35,21 @@ def page_hits() -> list[SearchHit]:
     with pymupdf.open(PDF) as pdf:
         pages = [page.get_text() for page in pdf]
     return [
-        SearchHit(f"p{i}", str(PDF), "redp5110", i + 1, i + 1, (), " ".join(text.split()[:170]),
-                  1.0, "default", "redp5110", i)
-        for i, text in enumerate(pages) if len(text.split()) > 100
+        SearchHit(
+            f"p{i}",
+            str(PDF),
+            "redp5110",
+            i + 1,
+            i + 1,
+            (),
+            " ".join(text.split()[:170]),
+            1.0,
+            "default",
+            "redp5110",
+            i,
+        )
+        for i, text in enumerate(pages)
+        if len(text.split()) > 100
     ]
 
 
@@ -47,8 +59,9 @@ def bare_run(backend: LlamaBackend, tokens: list[int]) -> tuple[float, float, in
     started = time.perf_counter()
     first = 0.0
     count = 0
-    for _ in llama.create_completion(tokens, max_tokens=ANSWER_TOKENS, temperature=0.0,
-                                     stream=True, **SAMPLING):
+    for _ in llama.create_completion(
+        tokens, max_tokens=ANSWER_TOKENS, temperature=0.0, stream=True, **SAMPLING
+    ):
         if not count:
             first = time.perf_counter()
         count += 1
@@ -60,8 +73,11 @@ def enclave_run(backend: LlamaBackend, messages: list[ChatMessage]) -> tuple[flo
     backend.llama.reset()
     generation = backend.generate(messages, max_tokens=ANSWER_TOKENS, temperature=0.0)
     gen_s = (generation.total_ms - generation.ttft_ms) / 1000
-    return generation.ttft_ms, (generation.completion_tokens - 1) / max(gen_s, 1e-9), \
-        generation.completion_tokens
+    return (
+        generation.ttft_ms,
+        (generation.completion_tokens - 1) / max(gen_s, 1e-9),
+        generation.completion_tokens,
+    )
 
 
 def overhead(backend: LlamaBackend, messages: list[ChatMessage]) -> dict[str, float]:
@@ -76,9 +92,11 @@ def overhead(backend: LlamaBackend, messages: list[ChatMessage]) -> dict[str, fl
     our_tps = statistics.median(r[1] for r in ours)
     return {
         "prompt_tokens": len(tokens),
-        "bare_ttft_ms": round(bare_ttft, 1), "enclave_ttft_ms": round(our_ttft, 1),
+        "bare_ttft_ms": round(bare_ttft, 1),
+        "enclave_ttft_ms": round(our_ttft, 1),
         "ttft_ratio_bare_over_enclave": round(bare_ttft / our_ttft, 3),
-        "bare_tokens_per_s": round(bare_tps, 1), "enclave_tokens_per_s": round(our_tps, 1),
+        "bare_tokens_per_s": round(bare_tps, 1),
+        "enclave_tokens_per_s": round(our_tps, 1),
         "tokens_per_s_ratio": round(our_tps / bare_tps, 3),
         "completion_tokens": [r[2] for r in ours],
     }
@@ -90,9 +108,14 @@ def follow_up(backend: LlamaBackend, hits: list[SearchHit]) -> dict[str, float]:
     backend.llama.reset()
     one = backend.generate(first.messages, max_tokens=ANSWER_TOKENS, temperature=0.0)
     previous = PriorTurn(first.user_content, one.text, tuple(first.new_sources))
-    second = build_prompt(backend, "and who can change it?", [hits[8], *hits[:2]],
-                          history=[previous], next_n=len(first.new_sources) + 1,
-                          max_answer_tokens=128)
+    second = build_prompt(
+        backend,
+        "and who can change it?",
+        [hits[8], *hits[:2]],
+        history=[previous],
+        next_n=len(first.new_sources) + 1,
+        max_answer_tokens=128,
+    )
     reused = backend.generate(second.messages, max_tokens=ANSWER_TOKENS, temperature=0.0)
     backend.llama.reset()
     cold = backend.generate(second.messages, max_tokens=ANSWER_TOKENS, temperature=0.0)
@@ -112,13 +135,18 @@ def main() -> None:
     hits = page_hits()
     messages = build_prompt(backend, "What is RCAC?", hits[:8], max_answer_tokens=128).messages
     backend.generate(messages, max_tokens=4)  # warm-up: first call pays one-off setup
-    print(json.dumps({
-        "benchmark": "llm_overhead",
-        "model": bundled_model_path().name,
-        "threads": backend.llama.n_threads if hasattr(backend.llama, "n_threads") else None,
-        "overhead": overhead(backend, messages),
-        "follow_up": follow_up(backend, hits),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "llm_overhead",
+                "model": bundled_model_path().name,
+                "threads": backend.llama.n_threads if hasattr(backend.llama, "n_threads") else None,
+                "overhead": overhead(backend, messages),
+                "follow_up": follow_up(backend, hits),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":
