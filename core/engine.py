@@ -151,6 +151,32 @@ class Engine:
     def documents(self, collection: str | None = None) -> list[DocumentRecord]:
         return self.catalog.documents(collection)
 
+    # -- watched folders ---------------------------------------------------------------
+    def watch(self, folder: str | os.PathLike[str], collection: str = DEFAULT_COLLECTION) -> Path:
+        path = Path(folder).expanduser().resolve()
+        if not path.is_dir():
+            raise NotFound(f"{folder} is not a folder.")
+        self._collection(collection)
+        self.catalog.add_watch(collection, str(path))
+        return path
+
+    def unwatch(self, folder: str | os.PathLike[str], collection: str = DEFAULT_COLLECTION) -> None:
+        self.catalog.remove_watch(collection, str(Path(folder).expanduser().resolve()))
+
+    def watches(self) -> list[tuple[str, str]]:
+        """(collection, folder) pairs."""
+        return self.catalog.watches()
+
+    def sync_watched(
+        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> dict[str, IngestReport]:
+        """Catch up with changes made while Enclave was not running (call at start-up)."""
+        reports = {}
+        for collection, folder in self.watches():
+            if Path(folder).is_dir():
+                reports[folder] = self.ingest([folder], collection, progress, cancel)
+        return reports
+
     # -- search ------------------------------------------------------------------------
     def search(
         self,

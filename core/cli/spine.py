@@ -38,6 +38,12 @@ def register(commands: Any) -> None:
     rm.add_argument("paths", nargs="+", metavar="PATH")
     rm.set_defaults(handler=run_rm)
 
+    watch = commands.add_parser("watch", help="keep folders in sync with the index")
+    watch.add_argument("action", choices=["add", "remove", "list", "run"])
+    watch.add_argument("folders", nargs="*", metavar="FOLDER")
+    watch.add_argument("--collection", default=DEFAULT_COLLECTION)
+    watch.set_defaults(handler=run_watch)
+
     collections = commands.add_parser("collections", help="list collections")
     collections.add_argument("--json", action="store_true")
     collections.set_defaults(handler=run_collections)
@@ -179,3 +185,42 @@ def run_collections(args: argparse.Namespace) -> int:
         for c in records:
             print(f"{c.name:16} {counts[c.name]:6} documents  ({c.embed_model}, {c.sensitivity})")
     return 0
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    with Engine(args.home) as engine:
+        if args.action == "add":
+            for folder in args.folders:
+                print(f"Watching {engine.watch(folder, args.collection)} ({args.collection})")
+        elif args.action == "remove":
+            for folder in args.folders:
+                engine.unwatch(folder, args.collection)
+        elif args.action == "list":
+            for collection, folder in engine.watches():
+                print(f"{collection:16} {folder}")
+        else:
+            return _watch_forever(engine)
+    return 0
+
+
+def _watch_forever(engine: Engine) -> int:
+    import time
+
+    from core.ingest.watch import FolderWatcher
+
+    for folder, report in engine.sync_watched().items():
+        print(f"{folder}: ", end="")
+        _print_report(report)
+
+    def on_sync(collection: str, folder: str, report: IngestReport) -> None:
+        print(f"{folder}: ", end="")
+        _print_report(report)
+
+    watcher = FolderWatcher(engine, on_sync=on_sync)
+    watcher.start()
+    print("Watching for changes; Ctrl-C to stop.", file=sys.stderr)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        watcher.stop()

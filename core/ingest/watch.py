@@ -1,0 +1,90 @@
+"""Watched folders: changes are picked up while the app runs (watchdog) and at start-up.
+
+Any event under a watched folder schedules a re-sync of that folder after a quiet
+period; a sync is an ordinary ingest of the folder, which costs one stat per unchanged
+file and also removes files that disappeared. Coalescing events this way means a
+burst (an unzip, a git checkout) costs one sync, and no event type can be mishandled.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import EnclaveError
+from core.ingest.report import IngestReport
+
+if TYPE_CHECKING:
+    from core.engine import Engine
+
+log = logging.getLogger(__name__)
+SyncListener = Callable[[str, str, IngestReport], None]  # collection, folder, report
+
+
+class FolderWatcher:
+    def __init__(
+        self, engine: Engine, quiet_seconds: float = 1.0, on_sync: SyncListener | None = None
+    ) -> None:
+        self.engine = engine
+        self.quiet_seconds = quiet_seconds
+        self.on_sync = on_sync
+        self._observer: Any = None
+        self._timers: dict[tuple[str, str], threading.Timer] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        from watchdog.observers import Observer
+
+        self._observer = Observer()
+        for collection, folder in self.engine.catalog.watches():
+            if Path(folder).is_dir():
+                handler = _Handler(lambda c=collection, f=folder: self.schedule(c, f))
+                self._observer.schedule(handler, folder, recursive=True)
+        self._observer.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            for timer in self._timers.values():
+                timer.cancel()
+            self._timers.clear()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+
+    def schedule(self, collection: str, folder: str) -> None:
+        """(Re)start the quiet-period timer of one folder."""
+        with self._lock:
+            key = (collection, folder)
+            if key in self._timers:
+                self._timers[key].cancel()
+            timer = threading.Timer(self.quiet_seconds, self._sync, args=key)
+            timer.daemon = True
+            self._timers[key] = timer
+            timer.start()
+
+    def _sync(self, collection: str, folder: str) -> None:
+        with self._lock:
+            self._timers.pop((collection, folder), None)
+        try:
+            report = self.engine.ingest([folder], collection)
+        except EnclaveError as exc:  # a watcher thread must survive a bad sync
+            log.warning("sync of %s failed: %s", folder, exc)
+            return
+        if self.on_sync is not None:
+            self.on_sync(collection, folder, report)
+
+
+class _Handler:
+    """A watchdog event handler that only reports that something changed."""
+
+    def __init__(self, changed: Callable[[], None]) -> None:
+        self.changed = changed
+
+    def dispatch(self, event: Any) -> None:
+        if event.event_type in ("created", "modified", "deleted", "moved", "closed"):
+            name = Path(getattr(event, "dest_path", "") or event.src_path).name
+            if not name.startswith((".", "~$")):
+                self.changed()
