@@ -8,6 +8,7 @@ burst (an unzip, a git checkout) costs one sync, and no event type can be mishan
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -41,7 +42,7 @@ class FolderWatcher:
         self._observer = Observer()
         for collection, folder in self.engine.catalog.watches():
             if Path(folder).is_dir():
-                handler = _Handler(lambda c=collection, f=folder: self.schedule(c, f))
+                handler = _Handler(functools.partial(self.schedule, collection, folder))
                 self._observer.schedule(handler, folder, recursive=True)
         self._observer.start()
 
