@@ -31,7 +31,13 @@ SAMPLING = {"top_k": 40, "top_p": 0.95, "min_p": 0.05, "repeat_penalty": 1.1}
 
 
 def default_threads() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    """Half the logical CPUs (about the physical cores), as llama-cpp-python does.
+
+    llama.cpp's OpenMP workers spin at barriers; with more threads than free cores (the
+    embedder, the UI, other programs) prompt processing got 3-6x slower on a 2-core box.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cpus or 1) // 2)
 
 
 def open_llama(path: Path, settings: LLMSettings) -> Any:

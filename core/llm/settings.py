@@ -22,7 +22,9 @@ class LLMSettings(BaseModel):
         le=131072,
         description="Tokens of context llama.cpp allocates (capped at the trained context).",
     )
-    threads: int = Field(default=0, ge=0, le=256, description="CPU threads; 0 uses every core.")
+    threads: int = Field(
+        default=0, ge=0, le=256, description="CPU threads; 0 picks half the logical CPUs."
+    )
     gpu_layers: int = Field(
         default=0, ge=-1, description="Layers offloaded to a GPU build of llama.cpp; -1 offloads all."
     )
