@@ -47,6 +47,7 @@ def load_extra() -> list[tuple[str, int]]:
 # follow benign text, as in a retrieved chunk; negatives use the same trigger words harmlessly.
 SYNTHETIC = EXTRA.with_name("injection_synthetic.jsonl")
 
+# fmt: off
 OVERRIDES = {
     "en": ("{v} {q} {o}", ["ignore", "disregard", "forget", "skip", "drop", "discard", "set aside",
            "pay no attention to", "stop following", "override", "throw out", "do not follow",
@@ -214,6 +215,7 @@ BENIGN_WORDS = ["ignore", "override", "system prompt", "instructions", "jailbrea
                 "bypass", "admin password", "developer mode", "role-play", "act as", "disregard"]
 BENIGN_CONTEXTS = ["Excel", "Python", "contract law", "a chess game", "a board meeting",
                    "Linux", "network security", "a cooking class", "German grammar", "a novel"]
+# fmt: on
 
 
 def _benign(rng: Any) -> str:
@@ -221,8 +223,11 @@ def _benign(rng: Any) -> str:
         ending = _one(rng, BENIGN_ENDINGS) or "."
         return f"{_one(rng, BENIGN_VERBS)} {_one(rng, BENIGN_OBJECTS)}{ending}"
     return _one(rng, BENIGN_QUESTIONS).format(
-        w=_one(rng, BENIGN_WORDS), v=_one(rng, BENIGN_VERBS).lower(), o=_one(rng, BENIGN_OBJECTS),
-        c=_one(rng, BENIGN_CONTEXTS))
+        w=_one(rng, BENIGN_WORDS),
+        v=_one(rng, BENIGN_VERBS).lower(),
+        o=_one(rng, BENIGN_OBJECTS),
+        c=_one(rng, BENIGN_CONTEXTS),
+    )
 
 
 def _one(rng: Any, options: list[str]) -> str:
@@ -235,7 +240,11 @@ def _attack(rng: Any, lang: str) -> str:
     if kind == 0:
         form, verbs, quants, objects = OVERRIDES[lang]
         core = form.format(v=_one(rng, verbs), q=_one(rng, quants), o=_one(rng, objects))
-        return f"{core} and {payload}." if lang == "en" else f"{core}. {payload[0].upper()}{payload[1:]}."
+        return (
+            f"{core} and {payload}."
+            if lang == "en"
+            else f"{core}. {payload[0].upper()}{payload[1:]}."
+        )
     if kind == 1:
         return f"{_one(rng, FORGET_ALL[lang])} {payload[0].upper()}{payload[1:]}."
     if kind == 2:
@@ -247,7 +256,9 @@ def _attack(rng: Any, lang: str) -> str:
     return _one(rng, AI_NOTES[lang]).format(x=payload)
 
 
-def synthetic_examples(seed: int = 7, attacks: int = 900, benign_templated: int = 600) -> list[tuple[str, int]]:
+def synthetic_examples(
+    seed: int = 7, attacks: int = 900, benign_templated: int = 600
+) -> list[tuple[str, int]]:
     """Template attacks (half after a benign sentence) and trigger-word benign texts."""
     import random
 
@@ -267,7 +278,9 @@ def synthetic_examples(seed: int = 7, attacks: int = 900, benign_templated: int 
 
 
 def write_synthetic(path: Path = SYNTHETIC) -> None:
-    lines = [json.dumps({"text": t, "label": y}, ensure_ascii=False) for t, y in synthetic_examples()]
+    lines = [
+        json.dumps({"text": t, "label": y}, ensure_ascii=False) for t, y in synthetic_examples()
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -3,7 +3,11 @@ with hashed character n-grams.
 
 Trains on the non-held-out part of deepset (Apache-2.0) and NotInject (MIT) plus our own
 examples (resources/guard/injection_extra.jsonl), then moves the bias so that 0.5 is the
-operating point chosen by cross-validation (at most ~3% false positives on benign text).
+operating point chosen by cross-validation: the 93rd percentile of out-of-fold benign scores
+(out-of-fold scores come from weaker fold models, so the shipped model's held-out false-positive
+rate ends up well below 7%: 1-2% measured). `--synthetic` also trains on our template examples
+(resources/guard/injection_synthetic.jsonl); it lowered held-out deepset TPR (0.78 -> 0.57 at
+the same calibration), so the shipped weights do not use it.
 Writes resources/guard/injection_lr.npz. Usage: python benchmarks/guard_train_injection.py
 """
 
@@ -18,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_injection_data import is_held_out, load_extra, load_sets
+from guard_injection_data import is_held_out, load_extra, load_sets, load_synthetic
 
 from core.guard.injection import (
     CHAR_FEATURES,
@@ -33,7 +37,7 @@ TARGET_BENIGN_FPR = 0.07
 
 def training_rows() -> list[tuple[str, int]]:
     rows = [r for rows in load_sets().values() for r in rows if not is_held_out(r[0])]
-    return rows + load_extra()
+    return rows + load_extra() + (load_synthetic() if "--synthetic" in sys.argv else [])
 
 
 def cross_val_threshold(x: object, y: np.ndarray) -> float:

@@ -34,43 +34,99 @@ def char_ngram_features(texts: list[str]) -> Any:
                                    ngram_range=(3, 5), alternate_sign=False, norm="l2")  # fmt: skip
     return vectorizer.transform(texts)
 
+
 # (reason, pattern, weight): weight >= 0.9 flags on its own; lower weights add to the model.
 _I = re.IGNORECASE
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    """Rules match lower-cased text: case-insensitive search is ~2x slower in `re`."""
+    return re.compile(pattern.lower())
+
+
+# Families, not strings: each pattern names a kind of attack and accepts many wordings of it.
+_OVERRIDE_VERB = (
+    r"(?:ignore|disregard|forget|drop|discard|abandon|set aside|throw (?:away|out)|"
+    r"stop following|do not follow|don't follow|pay no attention to)"
+)
+_AI_OBJECT = (
+    r"(?:instructions?|prompts?|rules?|directives?|directions|guidelines?|tasks?|context|"
+    r"commands?|orders|constraints|restrictions|programming|guidance|assignments?)"
+)
 RULES: list[tuple[str, re.Pattern[str], float]] = [
-    ("instruction_override", re.compile(
-        r"\b(?:ignore|disregard|forget|skip|override|bypass)\b[^.!?\n]{0,40}\b(?:previous|prior|"
-        r"above|earlier|preceding|all|any|your|the|system|initial|original)\b[^.!?\n]{0,30}\b"
-        r"(?:instructions?|prompts?|rules?|directives?|guidelines?|tasks?|context|commands?|"
-        r"messages?)\b", _I), 0.95),
-    ("instruction_override", re.compile(
-        r"\b(?:vergiss|ignoriere|ignorieren sie|vergessen sie)\b[^.!?\n]{0,40}\b(?:alle|alles|"
-        r"vorherigen?|bisherigen?|obigen?|anweisungen|aufgaben|befehle)\b", _I), 0.95),
-    ("new_instructions", re.compile(
-        r"\b(?:new|updated|real|actual|secret) (?:instructions?|task|orders?|rules?)\s*(?::|are|is)"
-        r"|\bneue (?:aufgabe|anweisung)", _I), 0.5),
-    ("prompt_leak", re.compile(
-        r"\b(?:reveal|show|print|repeat|output|tell me|display|leak|give me)\b[^.!?\n]{0,30}\b"
-        r"(?:system prompt|your (?:prompt|instructions|rules|initial)|prompt texts?|hidden "
-        r"(?:prompt|instructions))", _I), 0.9),
-    ("role_switch", re.compile(
-        r"\b(?:you are now|from now on,? you|act as (?:an? )?(?:unfiltered|unrestricted|evil|"
-        r"jailbroken)|pretend (?:to be|you are)|you're no longer|du bist (?:jetzt|nun)|"
-        r"stell dir vor,? du bist|tu so,? als)\b", _I), 0.45),
-    ("jailbreak", re.compile(
-        r"\b(?:jailbreak|DAN mode|do anything now|developer mode|god mode|no restrictions|"
-        r"without (?:any )?(?:restrictions|filters|censorship))\b", _I), 0.6),
-    ("fake_system_turn", re.compile(
+    ("instruction_override", _rx(
+        rf"\b{_OVERRIDE_VERB}\b[^.!?\n]{{0,40}}\b(?:previous|prior|above|earlier|preceding|all|any|"
+        rf"your|system|initial|original|foregoing)\b[^.!?\n]{{0,30}}\b{_AI_OBJECT}\b"), 0.95),
+    ("instruction_override", _rx(  # weaker verbs or only "the": common in harmless text
+        rf"\b(?:{_OVERRIDE_VERB}|override|bypass|skip|remove)\b[^.!?\n]{{0,40}}\b{_AI_OBJECT}\b",), 0.4),
+    ("instruction_override", _rx(
+        r"\b(?:forget|ignore|disregard)\b (?:about )?(?:everything|all(?: of)? (?:that|this))\b"
+        r"[^.!?\n]{0,20}\b(?:before|above|prior|so far|earlier|previously|you (?:were|have been) "
+        r"told|i (?:said|told you)|we discussed)"), 0.95),
+    ("instruction_override", _rx(  # German, French, Spanish, Italian, Portuguese, Slavic
+        r"\b(?:vergiss|vergessen sie|ignoriere|ignorieren sie|missachte|verwirf|oublie|oubliez|"
+        r"ignorez|olvida|olvide|ignora|dimentica|dimenticate|esqueça|esqueca|zaboravi|забудь|"
+        r"забудьте|игнорируй)\b[^.!?\n]{0,40}(?:anweisungen|instruktionen|regeln|aufgaben|befehle|"
+        r"vorgaben|alles (?:davor|bisherige|vorherige|oben)|instructions|consignes|règles|tout ce "
+        r"qui précède|instrucciones|reglas|órdenes|todo lo (?:anterior|que)|istruzioni|regole|"
+        r"instruções|regras|instrukcij|инструкц|правил)"), 0.95),
+    ("instruction_override", _rx(
+        r"\babweichend (?:zu|von) (?:den )?(?:vorherigen|bisherigen|obigen) (?:instruktionen|"
+        r"anweisungen)|\b(?:alle|sämtliche) (?:vorherigen|bisherigen|vorangegangenen) (?:"
+        r"informationen|anweisungen|aufgaben)\b[^.!?\n]{0,60}(?:hinter sich|hinter dir|irrelevant"
+        r"|streichen|vergessen)"), 0.95),
+    ("instruction_override", _rx(
+        r"\b(?:forget|ignore|disregard) (?:about )?everything\b"), 0.5),
+    ("new_instructions", _rx(
+        r"\b(?:new|updated|real|actual|secret|additional|different) (?:instructions?|task|orders?|"
+        r"rules?|challenge|assignment)\s*(?::|-|are|is|follows?|for you)|\bnew instructions follow"
+        r"|\b(?:now|but now|next)\b[^.!?\n]{0,30}\b(?:another|a new|new|further|more) (?:tasks?|"
+        r"challenge|instructions?)\b|\bneue (?:aufgabe|anweisung)|\b(?:nun|jetzt) folgen "
+        r"(?:neue|weitere)|(?:^|\n|\\n)\s*instruction\s*:"), 0.5),
+    ("prompt_leak", _rx(
+        r"\b(?:reveal|show|print|repeat|output|tell me|display|leak|give me|spell check and display"
+        r")\b[^.!?\n]{0,30}\b(?:system prompt|your (?:prompt|instructions|rules|initial)|prompt "
+        r"texts?|hidden (?:prompt|instructions)|(?:text|words|prompt|instructions) above|this "
+        r"prompt|everything (?:written )?(?:above|before))"), 0.9),
+    ("prompt_leak", _rx(
+        r"\bwhat (?:was|is|has been) written (?:above|before|at the (?:beginning|start) of this"
+        r")|\bprompt-texte\b|\b(?:systemprompt|system-prompt|prompt système|prompt del sistema)"
+        r"\b"), 0.9),
+    ("role_switch", _rx(
+        r"\b(?:you are now|now you are|from now on,? you|you're no longer|you are no longer|"
+        r"act as (?:an? )?(?:unfiltered|unrestricted|evil|jailbroken)|pretend (?:to be|you are|"
+        r"you're)|imagine you are|stay in (?:character|your role)|du bist (?:jetzt|nun)|jetzt "
+        r"bist du|stell dir vor,? du bist|tu so,? als|tu es maintenant|à partir de maintenant,? "
+        r"tu es|ahora eres|finge que eres|a partir de ahora eres)\b"), 0.45),
+    ("role_switch", _rx(
+        r"\b(?:i want you to act as|act as an? [a-z]+ (?:interpreter|terminal|console)|dass sie "
+        r"als [^.!?\n]{0,40} fungieren)\b"), 0.45),
+    ("output_forcing", _rx(
+        r"\b(?:just|only|simply) (?:output|say|print|reply with|respond with|write)\b\s*:?\s*"
+        r"[\"']|\bdo not answer (?:this|the) question\b|\bpwned\b|\brepeat after me\s*:?\s*[\"']"
+        r"|\bsay (?:yes|no)\s*[.!]"), 0.5),
+    ("ai_addressed", _rx(
+        r"\b(?:note|message|instructions?|hinweis|nota) (?:to|for|an|para|à) (?:the |any |die |la "
+        r"|l')?(?:ai|assistant|language model|llm|chatbot|ki|ia)\b|\bif you are an? (?:ai|llm|"
+        r"language model|ai assistant|chatbot)\b(?! research)|\bwenn du ein sprachmodell bist|"
+        r"\bsi (?:tu es|eres) un (?:modèle|modelo) de lang"), 0.9),
+    ("jailbreak", _rx(
+        r"\b(?:jailbreak|dan mode|do anything now|developer mode|god mode|no restrictions|"
+        r"without (?:any )?(?:restrictions|filters|censorship))\b"), 0.6),
+    ("fake_system_turn", _rx(
         r"(?:^|\n)\s*(?:system|assistant)\s*:|<\|?(?:im_start|system|endoftext)\|?>|\[/?INST\]"
-        r"|###\s*(?:system|instruction)", _I), 0.6),
-    ("exfiltration_link", re.compile(
-        r"!\[[^\]]*\]\(\s*https?://[^)\s]+[?&][^)\s]*=", _I), 0.95),
-    ("exfiltration_request", re.compile(
+        r"|###\s*(?:system|instruction)"), 0.6),
+    ("exfiltration_link", _rx(
+        r"!\[[^\]]*\]\(\s*https?://[^)\s]+[?&][^)\s]*="), 0.95),
+    ("exfiltration_request", _rx(
         r"\b(?:send|post|upload|forward|exfiltrate|email)\b[^.!?\n]{0,40}\b(?:conversation|chat "
         r"history|api keys?|passwords?|credentials|secrets|the data)\b[^.!?\n]{0,30}\b(?:to|at)\b"
-        r"[^.!?\n]{0,20}(?:https?://|@|\bserver\b|\bwebhook\b)", _I), 0.9),
+        r"[^.!?\n]{0,20}(?:https?://|@|\bserver\b|\bwebhook\b)"), 0.9),
 ]  # fmt: skip
 
-INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
+INVISIBLE_RE = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+)
 BASE64_RE = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
 INJECTION_WORDS = re.compile(r"ignore|instruction|system prompt|disregard|you are|password", _I)
 
@@ -82,11 +138,16 @@ class InjectionResult:
     reasons: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"score": round(self.score, 4), "flagged": self.flagged, "reasons": list(self.reasons)}
+        return {
+            "score": round(self.score, 4),
+            "flagged": self.flagged,
+            "reasons": list(self.reasons),
+        }
 
 
 def rule_hits(text: str) -> list[tuple[str, float]]:
-    hits = [(reason, weight) for reason, rx, weight in RULES if rx.search(text)]
+    lowered = text.lower()
+    hits = [(reason, weight) for reason, rx, weight in RULES if rx.search(lowered)]
     invisible = len(INVISIBLE_RE.findall(text))
     if invisible >= 3:
         hits.append(("invisible_unicode", 0.95 if invisible >= 8 else 0.5))
@@ -107,7 +168,8 @@ def _has_encoded_instructions(text: str) -> bool:
 
 
 def rule_hits_plain(text: str) -> bool:
-    return any(rx.search(text) and w >= 0.9 for _, rx, w in RULES)
+    lowered = text.lower()
+    return any(w >= 0.9 and rx.search(lowered) for _, rx, w in RULES)
 
 
 class InjectionDetector:
@@ -126,7 +188,9 @@ class InjectionDetector:
         self.char_coef = data["char_coef"].astype(np.float32)
         self.bias = float(data["bias"])
 
-    def score(self, texts: list[str], embeddings: np.ndarray | None = None) -> list[InjectionResult]:
+    def score(
+        self, texts: list[str], embeddings: np.ndarray | None = None
+    ) -> list[InjectionResult]:
         """`embeddings`: normalized all-MiniLM-L6-v2 vectors of `texts`, if already computed."""
         if not texts:
             return []
