@@ -78,7 +78,12 @@ class Engine:
             if self._store is None:
                 from core.index.store import ChunkStore
 
-                self._store = ChunkStore(self.index_dir, embedder.model_id, embedder.dim)
+                self._store = ChunkStore(
+                    self.index_dir,
+                    embedder.model_id,
+                    embedder.dim,
+                    self.settings.index.ann_threshold,
+                )
                 self._recover(self._store)
             return self._store
 
@@ -209,7 +214,9 @@ class Engine:
             rrf_k=self.settings.index.rrf_k,
         )
         done = time.perf_counter()
-        self.last_search_timings = SearchTimings((embedded - started) * 1e3, (done - embedded) * 1e3)
+        self.last_search_timings = SearchTimings(
+            (embedded - started) * 1e3, (done - embedded) * 1e3
+        )
         return hits
 
     def chunks_of(self, path: str) -> list[SearchHit]:

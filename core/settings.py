@@ -39,6 +39,8 @@ class IndexSettings(BaseModel):
     # Chunks embedded and committed together: larger embeds faster, smaller commits sooner.
     embed_window: int = Field(256, ge=1, le=8192)
     rrf_k: int = Field(60, ge=1)
+    # From this many chunks on, vector search uses an ANN index instead of a flat scan.
+    ann_threshold: int = Field(50_000, ge=1000)
 
 
 class Settings(BaseSettings):
