@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from core.ingest.pipeline import ChunkTagger, Ingestor, Loader
 
 DEFAULT_COLLECTION = "default"
+SENSITIVITIES = ("public", "internal", "confidential")
 
 
 class Engine:
@@ -118,6 +119,14 @@ class Engine:
     # -- collections -----------------------------------------------------------------
     def collections(self) -> list[CollectionRecord]:
         return self.catalog.collections()
+
+    def set_sensitivity(self, collection: str, sensitivity: str) -> None:
+        """public | internal | confidential (a confidential collection never goes to a cloud model)."""
+        if sensitivity not in SENSITIVITIES:
+            raise UserError(f"Sensitivity must be one of {', '.join(SENSITIVITIES)}.")
+        if self.catalog.collection(collection) is None:
+            raise NotFound(f"There is no collection named {collection!r}.")
+        self.catalog.set_sensitivity(collection, sensitivity)
 
     def _collection(self, name: str) -> CollectionRecord:
         if not name.strip():

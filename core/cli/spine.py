@@ -46,6 +46,12 @@ def register(commands: Any) -> None:
 
     collections = commands.add_parser("collections", help="list collections")
     collections.add_argument("--json", action="store_true")
+    collections.add_argument(
+        "--set-sensitivity",
+        nargs=2,
+        metavar=("NAME", "LEVEL"),
+        help="public, internal or confidential (never sent to a cloud model)",
+    )
     collections.set_defaults(handler=run_collections)
 
 
@@ -163,6 +169,8 @@ def run_rm(args: argparse.Namespace) -> int:
 
 def run_collections(args: argparse.Namespace) -> int:
     with Engine(args.home) as engine:
+        if args.set_sensitivity:
+            engine.set_sensitivity(*args.set_sensitivity)
         records = engine.collections()
         counts = {c.name: 0 for c in records}
         for doc in engine.documents():

@@ -21,7 +21,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections (
     name TEXT PRIMARY KEY,
     embed_model TEXT NOT NULL,
-    sensitivity TEXT NOT NULL DEFAULT 'normal',
+    sensitivity TEXT NOT NULL DEFAULT 'internal',
     created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS documents (

@@ -178,3 +178,15 @@ def test_changing_the_embedding_model_reembeds_the_collection(home: Path, folder
     assert other.embedded == 3  # stored passages re-embedded, files not parsed again
     assert engine.catalog.collection("default").embed_model == "model-b"  # type: ignore[union-attr]
     assert engine.search("brown fox", k=1, mode="vector")[0].path.endswith("fox.txt")
+
+
+def test_collection_sensitivity(home: Path, folder: Path) -> None:
+    from core.errors import UserError
+
+    engine = make_engine(home)
+    engine.ingest([folder], collection="cases")
+    assert engine.catalog.collection("cases").sensitivity == "internal"  # type: ignore[union-attr]
+    engine.set_sensitivity("cases", "confidential")
+    assert engine.catalog.collection("cases").sensitivity == "confidential"  # type: ignore[union-attr]
+    with pytest.raises(UserError):
+        engine.set_sensitivity("cases", "secret-ish")
