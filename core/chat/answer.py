@@ -25,7 +25,6 @@ from core.llm.backend import TokenCallback
 from core.llm.registry import LLMRegistry
 from core.llm.settings import LLMSettings
 
-RELEVANCE_PASSAGES = 5  # abstention looks at the best cosine among the top hits
 NEAREST_SHOWN = 3  # passages listed with an abstention
 
 
@@ -75,7 +74,7 @@ def ask(
         )
     query = condense_question(question, [t.search_query for t in turns])
     hits = engine.search(query, collections=collections, k=config.sources_k)
-    relevance = best_relevance(engine, query, hits)
+    relevance = best_relevance(engine, query, collections)
     timings = Timings(retrieval_ms=ms_since(started))
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -167,17 +166,17 @@ def abstain(
     )
 
 
-def best_relevance(engine: Any, query: str, hits: Sequence[SearchHit]) -> float | None:
-    """Best cosine similarity between the query and the top passages.
+def best_relevance(
+    engine: Retriever, query: str, collections: list[str] | None
+) -> float | None:
+    """Cosine similarity between the query and its nearest passage.
 
     The hybrid score is a reciprocal-rank fusion: it ranks well but says nothing about
-    how close the best passage is, so abstention uses the embedder's cosine instead.
+    how close the best passage is, so abstention asks the vector search, whose score is
+    the cosine similarity (what benchmarks/llm_abstention.py calibrated).
     """
-    embedder = getattr(engine, "embedder", None)
-    if embedder is None or not hits:
-        return None if embedder is None else 0.0
-    vectors = embedder.embed([query] + [h.text for h in hits[:RELEVANCE_PASSAGES]])
-    return float((vectors[1:] @ vectors[0]).max())
+    nearest = engine.search(query, collections=collections, k=1, mode="vector")
+    return nearest[0].score if nearest else None
 
 
 def prior_turns(turns: Sequence[Turn]) -> list[PriorTurn]:

@@ -40,7 +40,7 @@ class AnswerResult:
     conversation_id: str
     turn: int
     search_query: str
-    relevance: float | None  # best cosine between query and passages; None if not measured
+    relevance: float | None  # cosine of the nearest passage; None when nothing is indexed
     finish_reason: str = "stop"
     dangling_citations: int = 0
     task: str = "answer"  # answer | summary | compare

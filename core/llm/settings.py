@@ -39,4 +39,4 @@ class LLMSettings(BaseModel):
     # strictest value that abstains on <= 5% of answerable questions (3.2% held out);
     # off-topic questions about real PDFs score 0.12-0.23, answerable ones 0.43-0.72.
     abstain_threshold: float = Field(default=0.41, ge=-1.0, le=1.0)
-    sources_k: int = Field(default=8, ge=1, le=50, description="Passages retrieved per question.")
+    sources_k: int = Field(default=6, ge=1, le=50, description="Passages retrieved per question.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,12 @@ class FakeRetriever:
                 scored.append((overlap, SearchHit(f"c{i}", path, Path(path).stem, page, page,
                                                   (), text, float(overlap), "default",
                                                   path, i)))
-        return [h for _, h in sorted(scored, key=lambda x: -x[0])][:k]
+        ranked = [h for _, h in sorted(scored, key=lambda x: -x[0])][:k]
+        if mode != "vector":
+            return ranked
+        vectors = self.embedder.embed([query] + [h.text for h in ranked])
+        cosines = vectors[1:] @ vectors[0]
+        return [replace(h, score=float(c)) for h, c in zip(ranked, cosines, strict=True)]
 
 
 @pytest.fixture
