@@ -20,10 +20,13 @@ from core.settings import Settings
 if TYPE_CHECKING:
     import numpy as np
 
+    from core.chat.result import AnswerResult
     from core.index.embedder import Embedder
     from core.index.search import SearchTimings
     from core.index.store import ChunkStore
     from core.ingest.pipeline import ChunkTagger, Ingestor, Loader
+    from core.llm.backend import TokenCallback
+    from core.llm.registry import LLMRegistry
 
 DEFAULT_COLLECTION = "default"
 SENSITIVITIES = ("public", "internal", "confidential")
@@ -48,6 +51,7 @@ class Engine:
         self._loader = loader
         self._tagger = tagger
         self._store: ChunkStore | None = None
+        self._llms: LLMRegistry | None = None
         self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.last_search_timings: SearchTimings | None = None
@@ -87,6 +91,16 @@ class Engine:
                 )
                 self._recover(self._store)
             return self._store
+
+    @property
+    def llms(self) -> LLMRegistry:
+        """The local language models, loaded once each, at first use."""
+        with self._open_lock:
+            if self._llms is None:
+                from core.llm.registry import LLMRegistry
+
+                self._llms = LLMRegistry(self.home, self.settings.llm)
+            return self._llms
 
     def _recover(self, store: ChunkStore) -> None:
         """Drop what a killed ingest half-wrote; committed versions stay untouched."""
@@ -237,6 +251,31 @@ class Engine:
             raise NotFound(f"{path} is not indexed.")
         table = self.store.rows_of(records[0].doc_id, records[0].version)
         return [to_hit(row, 0.0) for row in table.to_pylist()]
+
+    # -- answers ---------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        conversation_id: str | None = None,
+        collections: list[str] | None = None,
+        model: str | None = None,
+        on_token: TokenCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> AnswerResult:
+        """Answer from the indexed documents, with citations and a grounding check."""
+        from core.chat.answer import ask
+        from core.guard.grounding import check_grounding
+
+        result = ask(
+            self, self.llms, self.settings, question, conversation_id=conversation_id,
+            collections=collections, model=model, on_token=on_token, cancel=cancel,
+        )  # fmt: skip
+        if not result.abstained and result.sources:
+            passages = {source.n: source.text for source in result.sources}
+            verdicts = check_grounding(result.answer, passages, self.embedder)
+            result.unsupported = [v for v in verdicts if not v.supported]
+        return result
 
     # -- model changes -------------------------------------------------------------------
     def reembed(self, collection: str, progress: ProgressCallback | None = None) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from core.chat.citations import Citation
 from core.chat.sources import Source
+from core.guard.grounding import SentenceSupport
 
 ABSTAIN_MESSAGE = "I could not find this in your documents."
 
@@ -45,6 +46,8 @@ class AnswerResult:
     dangling_citations: int = 0
     task: str = "answer"  # answer | summary | compare
     timings: Timings = field(default_factory=Timings)
+    # Sentences of the answer that no shown passage supports (the guard's grounding check).
+    unsupported: list[SentenceSupport] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,4 +65,8 @@ class AnswerResult:
             "finish_reason": self.finish_reason,
             "dangling_citations": self.dangling_citations,
             "task": self.task,
+            "unsupported": [
+                {"text": u.text, "start": u.start, "end": u.end, "missing": list(u.missing)}
+                for u in self.unsupported
+            ],
         }

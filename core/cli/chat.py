@@ -57,19 +57,16 @@ def register(commands: Any) -> None:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from core.chat.answer import ask
     from core.engine import Engine
-    from core.llm.registry import LLMRegistry
 
     if not args.jsonl and not args.question:
         raise UserError("Give a question, or --jsonl to read questions from stdin.")
     engine = Engine(home=args.home)
-    llms = LLMRegistry(engine.home, engine.settings.llm)
 
     def answer(question: str, stream: bool) -> Any:
         on_token = print_piece if stream else None
-        return ask(engine, llms, engine.settings, question, conversation_id=args.conversation,
-                   collections=args.collection, model=args.model, on_token=on_token)
+        return engine.ask(question, conversation_id=args.conversation,
+                          collections=args.collection, model=args.model, on_token=on_token)  # fmt: skip
 
     if args.jsonl:
         for line in sys.stdin:
@@ -98,6 +95,8 @@ def print_citations(result: Any) -> None:
         where = source.path + (f", page {source.pages_label}" if source.page else "")
         note = " (inferred)" if citation.inferred else ""
         print(f"[{citation.n}] {where}{note}")
+    for sentence in result.unsupported:
+        print(f"  ! not supported by the sources: {sentence.text}")
     print(f"\nconversation {result.conversation_id}", file=sys.stderr)
 
 
