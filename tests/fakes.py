@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+from keyring.backend import KeyringBackend
 
 _WORD = re.compile(r"\w+")
 
@@ -67,3 +68,22 @@ def paragraph_loader(path, settings):  # type: ignore[no-untyped-def]
         elif paragraph:
             blocks.append(Block(paragraph, heading_path=heading))
     return Document(path, heading[0] if heading else path.stem, blocks)
+
+
+class MemoryKeyring(KeyringBackend):
+    """The OS keyring stand-in: a dict (CI machines have no keyring daemon)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)

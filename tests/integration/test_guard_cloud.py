@@ -10,13 +10,13 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from core.guard.cloud import guarded_cloud_request
 from core.guard.egress import EgressLog
 from core.guard.policy import EgressBlocked, GuardPolicy
 from core.guard.settings import GuardSettings
 from core.guard.vault import Vault
+from tests.fakes import MemoryKeyring
 
 pytestmark = pytest.mark.integration
 
@@ -26,23 +26,6 @@ Questions: jane.miller@example.com or +49 30 1234 5678. Our staging API key is
 sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3kLm6n. Regards, Mr. Tom Baker"""
 VALUES = ["Jane Miller", "DE89 3704 0044 0532 0130 00", "4111 1111 1111 1111",
           "jane.miller@example.com", "+49 30 1234 5678", "sk-proj-Ab3dEf6h", "Tom Baker"]  # fmt: skip
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)
