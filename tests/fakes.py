@@ -73,7 +73,7 @@ def paragraph_loader(path, settings):  # type: ignore[no-untyped-def]
 class MemoryKeyring(KeyringBackend):
     """The OS keyring stand-in: a dict (CI machines have no keyring daemon)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()
