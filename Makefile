@@ -27,7 +27,7 @@ system-deps:
 run: venv
 	$(VENV)/bin/enclave
 
-test: venv system-deps
+test: venv system-deps lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 test-fast: venv
