@@ -14,9 +14,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_injection_data import is_held_out, load_sets
+from guard_injection_data import document_chunks, indirect_attacks, is_held_out, load_sets
 
+from core.guard import scan_chunks
 from core.guard.injection import InjectionDetector, rule_hits
+from core.guard.settings import GuardSettings
 
 
 def rate(flags: list[bool]) -> float:
@@ -49,7 +51,32 @@ def main() -> None:
     }  # fmt: skip
     total = sum(len(r) for r in sets.values())
     report["ms_per_text_including_embedding"] = round(1000 * seconds / total, 3)
+    report["documents"] = documents_report(detector, sets)
     print(json.dumps(report, indent=2))
+
+
+def documents_report(detector: InjectionDetector, sets: dict) -> dict[str, object]:
+    """Long texts as ingest sees them: false positives on benign document chunks, held-out
+    deepset attacks hidden inside held-out PDF chunks, and scan_chunks time per 1,000 chunks
+    given the embeddings ingest already has (grey-zone windows are embedded inside)."""
+    docs = document_chunks()
+    held_pdf = [t for t in docs["pdf"] if is_held_out(t)]
+    attacks = [t for t, _ in sets["deepset_attacks"] if is_held_out(t)]
+    indirect = indirect_attacks(attacks, held_pdf)
+    report: dict[str, object] = {f"{n}_fpr": rate([r.flagged for r in detector.score(ts)])
+                                 for n, ts in docs.items()}  # fmt: skip
+    report.update({f"{n}_n": len(ts) for n, ts in docs.items()})
+    report["indirect_tpr"] = rate([r.flagged for r in detector.score(indirect)])
+    report["indirect_rules_only_tpr"] = rate(
+        [any(w >= 0.9 for _, w in rule_hits(t)) for t in indirect]
+    )
+    chunks = docs["scifact"] + docs["pdf"]
+    vectors = detector._embed(chunks)
+    start = time.perf_counter()
+    scan_chunks(chunks, vectors, GuardSettings())
+    ms = 1000 * (time.perf_counter() - start)
+    report["ingest_scan_chunks_ms_per_1000"] = round(1000 * ms / len(chunks))
+    return report
 
 
 if __name__ == "__main__":

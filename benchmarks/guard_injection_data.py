@@ -287,3 +287,34 @@ def write_synthetic(path: Path = SYNTHETIC) -> None:
 def load_synthetic(path: Path = SYNTHETIC) -> list[tuple[str, int]]:
     lines = path.read_text(encoding="utf-8").splitlines()
     return [(row["text"], int(row["label"])) for row in map(json.loads, lines) if row]
+
+
+# --- Benign documents, for measuring only (never trained on): SciFact abstracts (CC BY-NC)
+# and chunks of the public test PDFs (MIT), as ingest would see them.
+SHARED = DATA.parents[1]
+
+
+def document_chunks(abstracts: int = 300, words: int = 180) -> dict[str, list[str]]:
+    import fitz
+
+    with (SHARED / "scifact/corpus.jsonl").open(encoding="utf-8") as f:
+        rows = [json.loads(line) for _, line in zip(range(abstracts), f, strict=False)]
+    pdf_chunks = []
+    for path in sorted((SHARED / "pdfs").glob("*.pdf")):
+        with fitz.open(path) as doc:
+            tokens = " ".join(page.get_text() for page in doc).split()
+        pdf_chunks += [" ".join(tokens[k : k + words]) for k in range(0, len(tokens), words)]
+    return {"scifact": [f"{r['title']}. {r['text']}"[:1500] for r in rows], "pdf": pdf_chunks}
+
+
+def indirect_attacks(attacks: list[str], documents: list[str], seed: int = 1) -> list[str]:
+    """Each attack inserted at a random word in the last two thirds of a document chunk."""
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for attack in attacks:
+        words = documents[rng.randrange(len(documents))].split()
+        at = rng.randrange(len(words) // 3, len(words))
+        out.append(" ".join([*words[:at], attack, *words[at:]]))
+    return out

@@ -3,11 +3,10 @@ with hashed character n-grams.
 
 Trains on the non-held-out part of deepset (Apache-2.0) and NotInject (MIT) plus our own
 examples (resources/guard/injection_extra.jsonl), then moves the bias so that 0.5 is the
-operating point chosen by cross-validation: the 93rd percentile of out-of-fold benign scores
-(out-of-fold scores come from weaker fold models, so the shipped model's held-out false-positive
-rate ends up well below 7%: 1-2% measured). `--synthetic` also trains on our template examples
-(resources/guard/injection_synthetic.jsonl); it lowered held-out deepset TPR (0.78 -> 0.57 at
-the same calibration), so the shipped weights do not use it.
+operating point chosen by 5-fold cross-validation on the training part only: the 97th
+percentile of out-of-fold benign scores (~3% false positives on benign prompts).
+`--synthetic` also trains on our template examples (resources/guard/injection_synthetic.jsonl);
+it lowered held-out deepset TPR (0.78 -> 0.57), so the shipped weights do not use it.
 Writes resources/guard/injection_lr.npz. Usage: python benchmarks/guard_train_injection.py
 """
 
@@ -32,7 +31,7 @@ from core.guard.injection import (
 )
 
 C = 4.0
-TARGET_BENIGN_FPR = 0.07
+TARGET_BENIGN_FPR = 0.03
 
 
 def training_rows() -> list[tuple[str, int]]:
@@ -42,10 +41,13 @@ def training_rows() -> list[tuple[str, int]]:
 
 def cross_val_threshold(x: object, y: np.ndarray) -> float:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
-    probs = cross_val_predict(model, x, y, cv=5, method="predict_proba")[:, 1]
+    # Shuffled folds: the rows come grouped by source, and unshuffled folds would score each
+    # source with a model that never saw it, which overstates the false-positive rate ~5x.
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    probs = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
     return float(np.quantile(probs[y == 0], 1.0 - TARGET_BENIGN_FPR))
 
 

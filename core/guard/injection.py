@@ -13,6 +13,7 @@ import base64
 import binascii
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,21 @@ from core.errors import GuardError
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[2] / "resources/guard/injection_lr.npz"
 SCORER_MODEL_ID = "all-MiniLM-L6-v2"
+# The scorer is trained on prompts (~10-60 words). Document chunks are longer and read as
+# more "instruction-like" to it (12% of public PDF chunks scored >= 0.5), so long texts need
+# a learned probability of 0.7 to reach 0.5 (about 4% of those chunks), and are scored in
+# windows of prompt length when they sit in the grey zone (learned probability 0.2-0.7).
+LONG_TEXT_WORDS = 64
+LONG_TEXT_LOGIT_SHIFT = float(np.log(0.7 / 0.3))
+GREY_ZONE_LOGIT = float(np.log(0.2 / 0.8)) - LONG_TEXT_LOGIT_SHIFT
+WINDOW_WORDS, WINDOW_STRIDE = 40, 20
 CHAR_FEATURES = 2**15
+
+
+def text_windows(text: str) -> list[str]:
+    words = text.split()
+    last = max(1, len(words) - WINDOW_WORDS + WINDOW_STRIDE)
+    return [" ".join(words[k : k + WINDOW_WORDS]) for k in range(0, last, WINDOW_STRIDE)]
 
 
 def char_ngram_features(texts: list[str]) -> Any:
@@ -40,14 +55,15 @@ _I = re.IGNORECASE
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    """Rules match lower-cased text: case-insensitive search is ~2x slower in `re`."""
+    """Rules match `normalized` (lower-cased) text: case-insensitive search is ~2x slower."""
     return re.compile(pattern.lower())
 
 
 # Families, not strings: each pattern names a kind of attack and accepts many wordings of it.
 _OVERRIDE_VERB = (
-    r"(?:ignore|disregard|forget|drop|discard|abandon|set aside|throw (?:away|out)|"
-    r"stop following|do not follow|don't follow|pay no attention to)"
+    r"(?:ignor(?:e|ing)|disregard(?:ing)?|forget(?:ting)?|drop(?:ping)?|discard(?:ing)?|abandon"
+    r"(?:ing)?|set aside|throw (?:away|out)|stop following|do not follow|don't follow|pay no "
+    r"attention to)"
 )
 _AI_OBJECT = (
     r"(?:instructions?|prompts?|rules?|directives?|directions|guidelines?|tasks?|context|"
@@ -75,8 +91,16 @@ RULES: list[tuple[str, re.Pattern[str], float]] = [
         r"anweisungen)|\b(?:alle|sämtliche) (?:vorherigen|bisherigen|vorangegangenen) (?:"
         r"informationen|anweisungen|aufgaben)\b[^.!?\n]{0,60}(?:hinter sich|hinter dir|irrelevant"
         r"|streichen|vergessen)"), 0.95),
-    ("instruction_override", _rx(
-        r"\b(?:forget|ignore|disregard) (?:about )?everything\b"), 0.5),
+    ("instruction_override", _rx(  # German puts the verb last
+        r"\b(?:obigen|vorherigen|bisherigen|vorangegangenen|früheren|ursprünglichen) (?:anweisungen|"
+        r"instruktionen|regeln|aufgaben|befehle|ausführungen|informationen|vorgaben)\b[^.!?\n]{0,30}"
+        r"\b(?:ignorieren|vergessen|missachten|verwerfen|außer acht lassen)\b"), 0.95),
+    ("instruction_override", _rx(  # infinitives: "you have to forget your instructions"
+        r"\b(?:olvidar|ignorar|oublier|ignorer|dimenticare|ignorare|esquecer)\b[^.!?\n]{0,30}"
+        r"(?:instrucciones|instructions|consignes|istruzioni|instruções)"), 0.95),
+    ("instruction_override", _rx(  # "forget everything" alone is often harmless
+        r"\b(?:forget|ignore|disregard) (?:about )?everything\b|\bvergiss alles\b|\bolvid\w* todo\b|"
+        r"\boubli\w* tout\b|\bdimentic\w* tutto\b|\besque\w* tudo\b"), 0.5),
     ("new_instructions", _rx(
         r"\b(?:new|updated|real|actual|secret|additional|different) (?:instructions?|task|orders?|"
         r"rules?|challenge|assignment)\s*(?::|-|are|is|follows?|for you)|\bnew instructions follow"
@@ -145,8 +169,14 @@ class InjectionResult:
         }
 
 
+def normalized(text: str) -> str:
+    """What the rules read: compatibility forms folded (fullwidth, ligatures), invisible
+    characters dropped (they can split a trigger word), lower case."""
+    return INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
 def rule_hits(text: str) -> list[tuple[str, float]]:
-    lowered = text.lower()
+    lowered = normalized(text)
     hits = [(reason, weight) for reason, rx, weight in RULES if rx.search(lowered)]
     invisible = len(INVISIBLE_RE.findall(text))
     if invisible >= 3:
@@ -168,7 +198,7 @@ def _has_encoded_instructions(text: str) -> bool:
 
 
 def rule_hits_plain(text: str) -> bool:
-    lowered = text.lower()
+    lowered = normalized(text)
     return any(w >= 0.9 and rx.search(lowered) for _, rx, w in RULES)
 
 
@@ -176,8 +206,9 @@ class InjectionDetector:
     """Scores texts in [0, 1]; `threshold` (0.5 is the trained operating point) flags."""
 
     def __init__(self, threshold: float = 0.5, embedder: Any = None,
-                 weights_path: Path = WEIGHTS_PATH) -> None:  # fmt: skip
+                 weights_path: Path = WEIGHTS_PATH, window_long_texts: bool = True) -> None:  # fmt: skip
         self.threshold = threshold
+        self.window_long_texts = window_long_texts
         self._embedder = embedder
         self._lock = threading.Lock()
         try:
@@ -196,10 +227,33 @@ class InjectionDetector:
             return []
         if embeddings is None or embeddings.shape != (len(texts), self.coef.shape[0]):
             embeddings = self._embed(texts)
-        logits = embeddings.astype(np.float32) @ self.coef + self.bias
-        logits += char_ngram_features(texts) @ self.char_coef
+        logits = self._logits(texts, embeddings)
+        long_texts = [i for i, t in enumerate(texts) if len(t.split()) > LONG_TEXT_WORDS]
+        logits[long_texts] -= LONG_TEXT_LOGIT_SHIFT
+        if self.window_long_texts:
+            self._raise_by_windows(texts, embeddings.astype(np.float32), long_texts, logits)
         learned = 1.0 / (1.0 + np.exp(-logits))
         return [self._combine(t, float(p)) for t, p in zip(texts, learned, strict=True)]
+
+    def _logits(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        logits = embeddings.astype(np.float32) @ self.coef + self.bias
+        return np.asarray(logits + char_ngram_features(texts) @ self.char_coef, dtype=np.float32)
+
+    def _raise_by_windows(
+        self, texts: list[str], embeddings: np.ndarray, long_texts: list[int], logits: np.ndarray
+    ) -> None:
+        """A short attack inside a long chunk is diluted in the chunk's features, so grey-zone
+        long texts are also scored per window of prompt length (max over windows). Windows
+        reuse the chunk's embedding and only redo the character n-grams: re-embedding every
+        window cost ~15x the whole scan at ingest."""
+        grey = [i for i in long_texts if GREY_ZONE_LOGIT <= logits[i] < 0]
+        windows = [(i, w) for i in grey for w in text_windows(texts[i])]
+        if not windows:
+            return
+        char_logits = char_ngram_features([w for _, w in windows]) @ self.char_coef
+        base = embeddings @ self.coef + self.bias - LONG_TEXT_LOGIT_SHIFT
+        for (i, _), char_logit in zip(windows, np.asarray(char_logits), strict=True):
+            logits[i] = max(logits[i], base[i] + char_logit)
 
     def _combine(self, text: str, learned: float) -> InjectionResult:
         hits = rule_hits(text)
