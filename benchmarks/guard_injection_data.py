@@ -295,13 +295,13 @@ SHARED = DATA.parents[1]
 
 
 def document_chunks(abstracts: int = 300, words: int = 180) -> dict[str, list[str]]:
-    import fitz
+    import pymupdf
 
     with (SHARED / "scifact/corpus.jsonl").open(encoding="utf-8") as f:
         rows = [json.loads(line) for _, line in zip(range(abstracts), f, strict=False)]
     pdf_chunks = []
     for path in sorted((SHARED / "pdfs").glob("*.pdf")):
-        with fitz.open(path) as doc:
+        with pymupdf.open(path) as doc:
             tokens = " ".join(page.get_text() for page in doc).split()
         pdf_chunks += [" ".join(tokens[k : k + words]) for k in range(0, len(tokens), words)]
     return {"scifact": [f"{r['title']}. {r['text']}"[:1500] for r in rows], "pdf": pdf_chunks}

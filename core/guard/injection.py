@@ -134,9 +134,14 @@ RULES: list[tuple[str, re.Pattern[str], float]] = [
         r"|l')?(?:ai|assistant|language model|llm|chatbot|ki|ia)\b|\bif you are an? (?:ai|llm|"
         r"language model|ai assistant|chatbot)\b(?! research)|\bwenn du ein sprachmodell bist|"
         r"\bsi (?:tu es|eres) un (?:modèle|modelo) de lang"), 0.9),
+    ("ai_addressed", _rx(  # "AI assistant summarizing this email: ..."
+        r"\b(?:ai|llm|assistant|chatbot|language model|agent)s?\b[^.!?\n]{0,20}\b(?:reading|"
+        r"summari[sz]ing|processing|analy[sz]ing|reviewing|parsing) (?:this|these)\b"), 0.9),
     ("jailbreak", _rx(
         r"\b(?:jailbreak|dan mode|do anything now|developer mode|god mode|no restrictions|"
-        r"without (?:any )?(?:restrictions|filters|censorship))\b"), 0.6),
+        r"without (?:any )?(?:restrictions|filters|censorship)|no (?:ethical|moral) (?:guidelines|"
+        r"restrictions|limits|boundaries)|never refuses?|(?:stay|remain) in character|break(?:s|ing)? "
+        r"character)\b"), 0.6),
     ("fake_system_turn", _rx(
         r"(?:^|\n)\s*(?:system|assistant)\s*:|<\|?(?:im_start|system|endoftext)\|?>|\[/?INST\]"
         r"|###\s*(?:system|instruction)"), 0.6),
