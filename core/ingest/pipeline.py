@@ -130,7 +130,8 @@ class Ingestor:
             report.cancelled = True
             raise
         finally:
-            self.store.refresh_indexes()
+            with report.timed("index"):
+                self.store.refresh_indexes()
             report.seconds = time.perf_counter() - started
         return report
 
@@ -245,13 +246,15 @@ class Ingestor:
 
     def _prepare(self, item: _Work, collection: str, report: IngestReport) -> _Prepared | None:
         try:
-            document = self.loader(item.path, self.settings.ingest)
-            chunks = split_document(
-                document,
-                self.embedder.count_tokens,
-                self.settings.index.chunk_tokens,
-                self.settings.index.chunk_overlap,
-            )
+            with report.timed("load"):
+                document = self.loader(item.path, self.settings.ingest)
+            with report.timed("split"):
+                chunks = split_document(
+                    document,
+                    self.embedder.count_tokens,
+                    self.settings.index.chunk_tokens,
+                    self.settings.index.chunk_overlap,
+                )
             if not chunks:
                 raise _no_text(item.path, document)
         except IngestError as exc:
@@ -289,15 +292,19 @@ class Ingestor:
             for chunk in prepared.chunks
         ]
         texts = [row[FTS_COLUMN] for row in rows]
-        vectors = self._embed(texts, window.size, meter, cancel)
+        with report.timed("embed"):
+            vectors = self._embed(texts, window.size, meter, cancel)
         if self.tagger is not None:
-            for row, tags in zip(rows, self.tagger(texts, vectors), strict=True):
-                row["flags"] = ",".join(tags)
+            with report.timed("guard"):
+                tags = self.tagger(texts, vectors)
+            for row, row_tags in zip(rows, tags, strict=True):
+                row["flags"] = ",".join(row_tags)
         commits = [
             _commit(p.work, p.title, p.pages, len(p.chunks), version, p.warning)
             for p in window.documents
         ]
-        self._write(rows, vectors, commits, collection)
+        with report.timed("write"):
+            self._write(rows, vectors, commits, collection)
         for prepared in window.documents:
             _count(prepared.work, report)
         report.chunks += len(rows)

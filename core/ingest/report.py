@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -23,6 +26,17 @@ class IngestReport:
     failed: list[Failure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     cancelled: bool = False
+    # Seconds per stage (load, split, embed, guard, write): where an ingest spends its time.
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + elapsed
 
     def to_json(self) -> dict[str, object]:
         return {
