@@ -10,8 +10,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    names = sorted(p.stem for p in HERE.glob("*.py") if p.stem not in {"__init__", "common", "run_all"})
-    names = [n for n in names if not n.endswith("_train_injection")]  # training, not a benchmark
+    helpers = {"__init__", "common", "run_all", "guard_injection_data", "guard_train_injection"}
+    names = sorted(p.stem for p in HERE.glob("*.py") if p.stem not in helpers)
     failed = []
     for name in names:
         print(f"# {name}", flush=True)
