@@ -42,23 +42,25 @@ def split_sentences(answer: str) -> list[tuple[int, int, str]]:
 
 def check_grounding(answer: str, sources: dict[int, str], embedder: Any = None) -> list[SentenceSupport]:
     """One verdict per sentence. Uncited sentences are checked against all sources."""
+    sentences = split_sentences(answer)
+    similarity = _Similarity(embedder, sources, [s for _, _, s in sentences]) if embedder else None
     results = []
-    for start, end, sentence in split_sentences(answer):
+    for index, (start, end, sentence) in enumerate(sentences):
         cited = tuple(int(n) for n in CITATION_RE.findall(sentence))
-        passages = [sources[n] for n in cited if n in sources] or list(sources.values())
-        results.append(_check(sentence, start, end, cited, passages, embedder))
+        numbers = [n for n in cited if n in sources] or list(sources)
+        score = similarity.best(index, numbers) if similarity and numbers else None
+        results.append(_check(sentence, start, end, cited, [sources[n] for n in numbers], score))
     return results
 
 
 def _check(sentence: str, start: int, end: int, cited: tuple[int, ...], passages: list[str],
-           embedder: Any) -> SentenceSupport:  # fmt: skip
-    body = CITATION_RE.sub("", sentence).strip()
+           similarity: float | None) -> SentenceSupport:  # fmt: skip
+    body = _body(sentence)
     haystack = " ".join(passages).casefold()
     numbers = [n for n in NUMBER_RE.findall(body) if n.replace(",", "") not in haystack.replace(",", "")]
     names = [n for n in NAME_RE.findall(body) if n.casefold() not in haystack]
     terms = [w for w in {w.casefold() for w in WORD_RE.findall(body)} if w not in STOPWORDS]
     absent = [t for t in terms if t[:5] not in haystack]  # a crude stem: "regulated" ~ "regulat"
-    similarity = _similarity(body, passages, embedder) if embedder and passages else None
     terms_ok = not terms or (len(terms) - len(absent)) / len(terms) >= KEY_TERM_SHARE
     if not terms_ok and similarity is not None:
         terms_ok = similarity >= SIMILARITY_FLOOR
@@ -67,6 +69,21 @@ def _check(sentence: str, start: int, end: int, cited: tuple[int, ...], passages
     return SentenceSupport(sentence.strip(), start, end, cited, supported, missing, similarity)
 
 
-def _similarity(sentence: str, passages: list[str], embedder: Any) -> float:
-    vectors = np.asarray(embedder.embed([sentence, *passages]), dtype=np.float32)
-    return float(np.max(vectors[1:] @ vectors[0]))
+def _body(sentence: str) -> str:
+    return CITATION_RE.sub("", sentence).strip()
+
+
+class _Similarity:
+    """Every sentence and every passage embedded once, in one call, for the whole answer."""
+
+    def __init__(self, embedder: Any, sources: dict[int, str], sentences: list[str]) -> None:
+        self.numbers = list(sources)
+        texts = [_body(s) for s in sentences] + [sources[n] for n in self.numbers]
+        vectors = np.asarray(embedder.embed(texts), dtype=np.float32) if texts else None
+        self.sentences = vectors[: len(sentences)] if vectors is not None else None
+        self.passages = vectors[len(sentences) :] if vectors is not None else None
+
+    def best(self, sentence: int, numbers: list[int]) -> float:
+        assert self.sentences is not None and self.passages is not None
+        rows = [self.numbers.index(n) for n in numbers]
+        return float(np.max(self.passages[rows] @ self.sentences[sentence]))

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 TEXT_COLUMNS = ["chunk_id", "doc_id", "collection", "path", "title", "heading", "text", "flags"]
 INT_COLUMNS = ["version", "ordinal", "page_start", "page_end", "char_start", "char_end"]
-RESULT_COLUMNS = [c for c in TEXT_COLUMNS + INT_COLUMNS]
+RESULT_COLUMNS = TEXT_COLUMNS + INT_COLUMNS
 FTS_COLUMN = "search_text"  # title + headings + text: what keyword search matches on
 
 
@@ -116,10 +116,6 @@ class ChunkStore:
         where = f"doc_id = {sql_string(doc_id)} AND version = {int(version)}"
         table = self._table.search().where(where).select(columns).limit(None).to_arrow()
         return table.sort_by("ordinal")
-
-    def add_arrow(self, table: pa.Table) -> None:
-        with self._write_lock:
-            self._table.add(table.select(self._schema().names).cast(self._schema()))
 
     def refresh_indexes(self) -> None:
         """Bring the indexes up to date after writes (new rows, deletions).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 SearchMode = Literal["hybrid", "vector", "keyword"]
@@ -46,6 +46,3 @@ class SearchHit:
             "score": round(self.score, 6),
             "text": self.text,
         }
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

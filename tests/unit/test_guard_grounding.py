@@ -48,3 +48,16 @@ def test_similarity_rescues_a_paraphrase_but_not_a_number() -> None:
     assert verdicts(paraphrase)[0][0] is False
     assert verdicts(paraphrase, TopicEmbedder())[0][0] is True
     assert verdicts("Aspirin made strokes 90 percent rarer [2].", TopicEmbedder())[0][0] is False
+
+
+def test_an_answer_is_embedded_in_one_call() -> None:
+    calls: list[int] = []
+
+    class CountingEmbedder(TopicEmbedder):
+        def embed(self, texts: list[str]) -> np.ndarray:
+            calls.append(len(texts))
+            return super().embed(texts)
+
+    answer = "Aspirin helped [2]. Strokes fell [2]. The trial was small [1]."
+    assert len(verdicts(answer, CountingEmbedder())) == 3
+    assert calls == [3 + len(SOURCES)]  # each sentence and each passage once
