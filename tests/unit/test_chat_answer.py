@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,7 +39,7 @@ class FakeEmbedder:
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w{3,}", text.lower()):
-                vectors[row, hash(word) % self.dim] += 1.0
+                vectors[row, zlib.crc32(word.encode()) % self.dim] += 1.0  # stable across runs
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-9)
 
