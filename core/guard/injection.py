@@ -1,10 +1,11 @@
 """Prompt-injection detection for text a model will read: rules plus a learned scorer.
 
 Rules catch the blatant forms (instruction overrides, role switches, invisible Unicode,
-encoded payloads, exfiltration links). The learned scorer is a logistic regression on the
+encoded payloads, exfiltration links). The learned part is two logistic regressions on the
 all-MiniLM-L6-v2 sentence embeddings that ingest already computes, joined with hashed
 character n-grams (which carry the wording of attacks in languages the English embedding
-model reads poorly). Weights are trained by benchmarks/guard_train_injection.py.
+model reads poorly). Weights are trained by benchmarks/guard_train_injection.py; their data
+and licences are listed in resources/guard/injection_training.md.
 """
 
 from __future__ import annotations
@@ -207,6 +208,33 @@ def rule_hits_plain(text: str) -> bool:
     return any(w >= 0.9 and rx.search(lowered) for _, rx, w in RULES)
 
 
+@dataclass(frozen=True)
+class LinearScorer:
+    """A logistic regression over [embedding, hashed char n-grams], with its bias shifted so
+    that logit 0 is its calibrated operating point."""
+
+    coef: np.ndarray
+    char_coef: np.ndarray
+    bias: float
+
+    @classmethod
+    def from_weights(cls, data: Any, prefix: str) -> LinearScorer:
+        coef, char_coef = data[f"{prefix}coef"], data[f"{prefix}char_coef"]
+        return cls(
+            coef.astype(np.float32), char_coef.astype(np.float32), float(data[f"{prefix}bias"])
+        )
+
+    def logits(self, embeddings: np.ndarray, chars: Any) -> np.ndarray:
+        return np.asarray(embeddings @ self.coef + self.bias + chars @ self.char_coef, np.float32)
+
+
+# Two scorers share the features; a text's learned logit is the larger of theirs. "prompt" is
+# trained on deepset and NotInject prompts; "broad" adds ~20k licensed prompts of other
+# collections and benign prose, calibrated strictly (0.3% on each benign group) so that it
+# adds the attack styles the prompt scorer never saw without adding false positives.
+SCORER_PREFIXES = {"prompt": "", "broad": "broad_"}
+
+
 class InjectionDetector:
     """Scores texts in [0, 1]; `threshold` (0.5 is the trained operating point) flags."""
 
@@ -220,9 +248,15 @@ class InjectionDetector:
             data = np.load(weights_path)
         except OSError as exc:
             raise GuardError(f"Injection scorer weights missing at {weights_path}: {exc}") from exc
-        self.coef = data["coef"].astype(np.float32)
-        self.char_coef = data["char_coef"].astype(np.float32)
-        self.bias = float(data["bias"])
+        self.scorers = {
+            name: LinearScorer.from_weights(data, prefix)
+            for name, prefix in SCORER_PREFIXES.items()
+            if f"{prefix}coef" in data
+        }
+
+    @property
+    def embedding_dim(self) -> int:
+        return int(next(iter(self.scorers.values())).coef.shape[0])
 
     def score(
         self, texts: list[str], embeddings: np.ndarray | None = None
@@ -230,23 +264,28 @@ class InjectionDetector:
         """`embeddings`: normalized all-MiniLM-L6-v2 vectors of `texts`, if already computed."""
         if not texts:
             return []
-        if embeddings is None or embeddings.shape != (len(texts), self.coef.shape[0]):
+        if embeddings is None or embeddings.shape != (len(texts), self.embedding_dim):
             embeddings = self._embed(texts)
-        logits = self._logits(texts, embeddings)
+        embeddings = embeddings.astype(np.float32)
+        chars = char_ngram_features(texts)
         long_texts = [i for i, t in enumerate(texts) if len(t.split()) > LONG_TEXT_WORDS]
-        logits[long_texts] -= LONG_TEXT_LOGIT_SHIFT
-        if self.window_long_texts:
-            self._raise_by_windows(texts, embeddings.astype(np.float32), long_texts, logits)
+        logits = np.max(
+            [self._logits(s, texts, embeddings, chars, long_texts) for s in self.scorers.values()],
+            axis=0,
+        )
         learned = 1.0 / (1.0 + np.exp(-logits))
         return [self._combine(t, float(p)) for t, p in zip(texts, learned, strict=True)]
 
-    def _logits(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
-        logits = embeddings.astype(np.float32) @ self.coef + self.bias
-        return np.asarray(logits + char_ngram_features(texts) @ self.char_coef, dtype=np.float32)
+    def _logits(self, scorer: LinearScorer, texts: list[str], embeddings: np.ndarray,
+                chars: Any, long_texts: list[int]) -> np.ndarray:  # fmt: skip
+        logits = scorer.logits(embeddings, chars)
+        logits[long_texts] -= LONG_TEXT_LOGIT_SHIFT
+        if self.window_long_texts:
+            self._raise_by_windows(scorer, texts, embeddings, long_texts, logits)
+        return logits
 
-    def _raise_by_windows(
-        self, texts: list[str], embeddings: np.ndarray, long_texts: list[int], logits: np.ndarray
-    ) -> None:
+    def _raise_by_windows(self, scorer: LinearScorer, texts: list[str], embeddings: np.ndarray,
+                          long_texts: list[int], logits: np.ndarray) -> None:  # fmt: skip
         """A short attack inside a long chunk is diluted in the chunk's features, so grey-zone
         long texts are also scored per window of prompt length (max over windows). Windows
         reuse the chunk's embedding and only redo the character n-grams: re-embedding every
@@ -255,8 +294,8 @@ class InjectionDetector:
         windows = [(i, w) for i in grey for w in text_windows(texts[i])]
         if not windows:
             return
-        char_logits = char_ngram_features([w for _, w in windows]) @ self.char_coef
-        base = embeddings @ self.coef + self.bias - LONG_TEXT_LOGIT_SHIFT
+        char_logits = char_ngram_features([w for _, w in windows]) @ scorer.char_coef
+        base = embeddings @ scorer.coef + scorer.bias - LONG_TEXT_LOGIT_SHIFT
         for (i, _), char_logit in zip(windows, np.asarray(char_logits), strict=True):
             logits[i] = max(logits[i], base[i] + char_logit)
 

@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 
 from core.guard.injection import (
+    CHAR_FEATURES,
     LONG_TEXT_WORDS,
     WINDOW_STRIDE,
     WINDOW_WORDS,
     InjectionDetector,
+    LinearScorer,
+    char_ngram_features,
     text_windows,
 )
 
@@ -25,18 +28,21 @@ def test_windows_cover_every_word_with_overlap() -> None:
     assert text_windows("short text") == ["short text"]
 
 
-def _detector_with_bias(bias: float, window: bool = True) -> InjectionDetector:
+def _detector(
+    bias: float, char_coef: np.ndarray | None = None, window: bool = True
+) -> InjectionDetector:
+    """One scorer that reads only its bias and (optionally) character n-grams."""
     detector = InjectionDetector(embedder=object(), window_long_texts=window)
-    detector.coef = np.zeros_like(detector.coef)  # only the bias and char n-grams count
-    detector.bias = bias
+    dim = detector.embedding_dim
+    chars = np.zeros(CHAR_FEATURES, np.float32) if char_coef is None else char_coef
+    detector.scorers = {"test": LinearScorer(np.zeros(dim, np.float32), chars, bias)}
     return detector
 
 
 def test_long_texts_need_a_higher_learned_probability() -> None:
-    detector = _detector_with_bias(0.0)
-    detector.char_coef = np.zeros_like(detector.char_coef)
+    detector = _detector(0.0)
     short, long = "word " * 10, "word " * (LONG_TEXT_WORDS + 10)
-    vectors = np.zeros((2, detector.coef.shape[0]), dtype=np.float32)
+    vectors = np.zeros((2, detector.embedding_dim), dtype=np.float32)
     scores = [r.score for r in detector.score([short, long], vectors)]
     assert scores[0] == pytest.approx(0.5)
     assert scores[1] == pytest.approx(0.3, abs=1e-3)  # 0.7 learned is needed for 0.5
@@ -45,19 +51,24 @@ def test_long_texts_need_a_higher_learned_probability() -> None:
 def test_attack_wording_at_the_end_of_a_long_chunk_counts_in_its_window() -> None:
     attack = "zqx attack wording zqx"
     filler = " ".join(f"plain{i}" for i in range(3 * WINDOW_WORDS))
-    detector = _detector_with_bias(-0.5)  # grey zone for a long text
-    vectors = np.zeros((1, detector.coef.shape[0]), dtype=np.float32)
-    from core.guard.injection import char_ngram_features
-
-    # Weight exactly the n-grams of the attack wording.
-    detector.char_coef = np.asarray(char_ngram_features([attack]).toarray()[0] * 30, np.float32)
-    windowed = detector.score([f"{filler} {attack}"], vectors)[0].score
-    plain = _with_coef(detector, window=False).score([f"{filler} {attack}"], vectors)[0].score
+    # Weight exactly the n-grams of the attack wording; bias: grey zone for a long text.
+    char_coef = np.asarray(char_ngram_features([attack]).toarray()[0] * 30, np.float32)
+    vectors = np.zeros((1, _detector(0.0).embedding_dim), dtype=np.float32)
+    windowed = _detector(-0.5, char_coef).score([f"{filler} {attack}"], vectors)[0].score
+    plain = _detector(-0.5, char_coef, window=False).score([f"{filler} {attack}"], vectors)[0].score
     assert windowed > plain
     assert windowed >= 0.5 > plain
 
 
-def _with_coef(source: InjectionDetector, window: bool) -> InjectionDetector:
-    detector = _detector_with_bias(source.bias, window=window)
-    detector.char_coef = source.char_coef
-    return detector
+def test_the_larger_scorer_logit_decides() -> None:
+    detector = _detector(-3.0)
+    zeros = detector.scorers["test"].coef
+    detector.scorers["other"] = LinearScorer(zeros, np.zeros(CHAR_FEATURES, np.float32), 1.0)
+    vectors = np.zeros((1, detector.embedding_dim), dtype=np.float32)
+    result = detector.score(["a plain sentence"], vectors)[0]
+    assert result.score == pytest.approx(1 / (1 + np.exp(-1.0)))
+    assert result.flagged and "classifier" in result.reasons
+
+
+def test_shipped_weights_hold_both_scorers() -> None:
+    assert set(InjectionDetector(embedder=object()).scorers) == {"prompt", "broad"}
