@@ -263,14 +263,20 @@ class Engine:
         on_token: TokenCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> AnswerResult:
-        """Answer from the indexed documents, with citations and a grounding check."""
+        """Answer from the indexed documents, with citations, a grounding check and an
+        injection check of the question (retrieved chunks carry their flags from ingest)."""
         from core.chat.answer import ask
+        from core.guard import injection_detector
         from core.guard.grounding import check_grounding
 
         result = ask(
             self, self.llms, self.settings, question, conversation_id=conversation_id,
             collections=collections, model=model, on_token=on_token, cancel=cancel,
         )  # fmt: skip
+        guard = self.settings.guard
+        if guard.enabled and guard.detect_injection:
+            detector = injection_detector(guard.injection_threshold)
+            result.question_injection = detector.score([question])[0]
         if not result.abstained and result.sources:
             passages = {source.n: source.text for source in result.sources}
             verdicts = check_grounding(result.answer, passages, self.embedder)

@@ -8,6 +8,7 @@ from typing import Any
 from core.chat.citations import Citation
 from core.chat.sources import Source
 from core.guard.grounding import SentenceSupport
+from core.guard.injection import InjectionResult
 
 ABSTAIN_MESSAGE = "I could not find this in your documents."
 
@@ -48,6 +49,8 @@ class AnswerResult:
     timings: Timings = field(default_factory=Timings)
     # Sentences of the answer that no shown passage supports (the guard's grounding check).
     unsupported: list[SentenceSupport] = field(default_factory=list)
+    # The guard's injection check of the question itself (None when the check is off).
+    question_injection: InjectionResult | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,4 +72,7 @@ class AnswerResult:
                 {"text": u.text, "start": u.start, "end": u.end, "missing": list(u.missing)}
                 for u in self.unsupported
             ],
+            "question_injection": (
+                self.question_injection.as_dict() if self.question_injection else None
+            ),
         }

@@ -97,6 +97,9 @@ def print_citations(result: Any) -> None:
         print(f"[{citation.n}] {where}{note}")
     for sentence in result.unsupported:
         print(f"  ! not supported by the sources: {sentence.text}")
+    if result.question_injection and result.question_injection.flagged:
+        reasons = ", ".join(result.question_injection.reasons)
+        print(f"  ! the question reads like a prompt injection ({reasons})")
     print(f"\nconversation {result.conversation_id}", file=sys.stderr)
 
 

@@ -25,6 +25,8 @@ def engine_with(home: Path, tmp_path: Path, answer: str | None = None) -> Engine
         home, embedder=FakeEmbedder(), loader=paragraph_loader, tagger=lambda t, v: [() for _ in t]
     )
     engine.ingest([docs])
+    # The question's injection check loads the real model: tested in integration.
+    engine.settings.guard.detect_injection = False
     engine.settings.llm.model = "fake"
     engine.settings.llm.abstain_threshold = 0.1
 
