@@ -33,6 +33,11 @@ LONG_TEXT_WORDS = 64
 LONG_TEXT_LOGIT_SHIFT = float(np.log(0.7 / 0.3))
 GREY_ZONE_LOGIT = float(np.log(0.2 / 0.8)) - LONG_TEXT_LOGIT_SHIFT
 WINDOW_WORDS, WINDOW_STRIDE = 40, 20
+# One to three words ("hi", "ok", "continue", "Tell me more") give the embedding almost
+# nothing to read: both scorers put such chat turns anywhere between 0.2 and 0.85. There the
+# learned probability must reach 0.9 to count as 0.5; rules still apply in full.
+SHORT_TEXT_WORDS = 4
+SHORT_TEXT_LOGIT_SHIFT = float(np.log(0.9 / 0.1))
 CHAR_FEATURES = 2**15
 
 
@@ -272,6 +277,9 @@ class InjectionDetector:
         logits = np.max(
             [self._logits(s, texts, embeddings, chars, long_texts) for s in self.scorers.values()],
             axis=0,
+        )
+        logits[[i for i, t in enumerate(texts) if len(t.split()) < SHORT_TEXT_WORDS]] -= (
+            SHORT_TEXT_LOGIT_SHIFT
         )
         learned = 1.0 / (1.0 + np.exp(-logits))
         return [self._combine(t, float(p)) for t, p in zip(texts, learned, strict=True)]

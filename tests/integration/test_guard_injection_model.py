@@ -86,3 +86,8 @@ def test_broad_scorer_adds_attack_styles_without_flagging_everyday_prompts(
     prompt_only = InjectionDetector(embedder=detector._embedder)
     prompt_only.scorers = {"prompt": detector.scorers["prompt"]}
     assert sum(r.flagged for r in prompt_only.score(OTHER_STYLES)) < len(OTHER_STYLES)
+
+
+def test_short_chat_turns_are_not_flagged(detector: InjectionDetector) -> None:
+    turns = ["hi", "ok", "no", "continue", "Tell me more", "Hi there", "thanks", "why?"]
+    assert [t for t, r in zip(turns, detector.score(turns), strict=True) if r.flagged] == []
