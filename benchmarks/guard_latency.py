@@ -53,7 +53,7 @@ def main() -> None:
     scan_chunks(chunks[:5], None, rules_only)
     patterns_s = timed(scan_chunks, chunks, None, rules_only)
     detector = injection_detector(0.5)
-    vectors = np.random.default_rng(0).normal(size=(len(chunks), detector.coef.shape[0]))
+    vectors = np.random.default_rng(0).normal(size=(len(chunks), detector.embedding_dim))
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
     scorer_s = timed(detector.score, chunks, vectors)
     scanner = PiiScanner()
