@@ -17,8 +17,12 @@ from core.jobs import CancelToken, ProgressCallback
 from core.paths import resolve_home
 from core.settings import Settings
 
+GUARD_TAGS_KEY = "guard_tags"  # catalog meta: the guard fingerprint all chunks were flagged by
+RESCAN_BATCH = 1024
+
 if TYPE_CHECKING:
     import numpy as np
+    import pyarrow as pa
 
     from core.chat.result import AnswerResult
     from core.index.embedder import Embedder
@@ -130,6 +134,41 @@ class Engine:
         reusable = vectors if self.embedder.model_id == DEFAULT_EMBED_MODEL else None
         return [f.as_tags() for f in scan_chunks(texts, reusable, self.settings.guard)]
 
+    def _tags_fingerprint(self) -> str:
+        from core.guard import tags_fingerprint
+
+        return tags_fingerprint(self.settings.guard)
+
+    def guard_flags_stale(self) -> bool:
+        """True when stored chunks were flagged by another version of the guard (its weights,
+        rules or settings): run rescan_guard_flags to bring them up to date."""
+        stored = self.catalog.meta(GUARD_TAGS_KEY)
+        return stored != self._tags_fingerprint() and self.store.count() > 0
+
+    def rescan_guard_flags(
+        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> int:
+        """Flag every stored chunk again with the current guard, reusing its stored text and
+        vector (no re-parse, no re-embed). Returns how many chunks' flags changed."""
+        from core.index.store import FTS_COLUMN
+        from core.jobs import ProgressMeter
+
+        tagger = self._tagger or self._guard_tags
+        with self._write_lock:
+            fingerprint = self._tags_fingerprint()
+            table = self.store.all_rows(["chunk_id", FTS_COLUMN, "vector", "flags"])
+            meter = ProgressMeter(progress, "rescanning", table.num_rows, unit="chunks")
+            changed: dict[str, str] = {}
+            for start in range(0, table.num_rows, RESCAN_BATCH):
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                part = table.slice(start, RESCAN_BATCH)
+                changed |= _changed_flags(part, tagger)
+                meter.advance(part.num_rows)
+            self.store.set_flags(changed)
+            self.catalog.set_meta(GUARD_TAGS_KEY, fingerprint)
+        return len(changed)
+
     # -- collections -----------------------------------------------------------------
     def collections(self) -> list[CollectionRecord]:
         return self.catalog.collections()
@@ -160,7 +199,11 @@ class Engine:
     ) -> IngestReport:
         with self._write_lock:
             self._collection(collection)
-            return self._ingestor().run([Path(p) for p in paths], collection, progress, cancel)
+            empty_before = self.store.count() == 0
+            report = self._ingestor().run([Path(p) for p in paths], collection, progress, cancel)
+            if empty_before:  # every chunk now carries the current guard's flags
+                self.catalog.set_meta(GUARD_TAGS_KEY, self._tags_fingerprint())
+            return report
 
     def remove(self, paths: Iterable[str | os.PathLike[str]]) -> int:
         """Forget documents (a folder removes everything under it). Returns the count."""
@@ -294,3 +337,16 @@ class Engine:
         count = reembed_collection(self, record, progress)
         self.catalog.set_collection_model(collection, self.embedder.model_id)
         return count
+
+
+def _changed_flags(rows: pa.Table, tagger: ChunkTagger) -> dict[str, str]:
+    """chunk_id -> new flags, for the rows whose stored flags the tagger now disagrees with."""
+    import numpy as np
+
+    from core.index.store import FTS_COLUMN
+
+    texts = rows[FTS_COLUMN].to_pylist()
+    flat = rows["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    tags = tagger(texts, np.asarray(flat, np.float32).reshape(len(texts), -1))
+    stored = zip(rows["chunk_id"].to_pylist(), rows["flags"].to_pylist(), tags, strict=True)
+    return {cid: ",".join(new) for cid, old, new in stored if (old or "") != ",".join(new)}

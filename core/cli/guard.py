@@ -1,4 +1,5 @@
-"""CLI commands of the guard area: guard scan|redact|restore|status, egress list|show|verify."""
+"""CLI commands of the guard area: guard scan|redact|restore|status|rescan, egress
+list|show|verify."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from core.engine import Engine
 from core.errors import UserError
 
 
@@ -28,6 +30,8 @@ def register(commands: Any) -> None:
     restore.set_defaults(handler=run_restore)
     status = actions.add_parser("status", help="which detectors are active")
     status.set_defaults(handler=run_status)
+    rescan = actions.add_parser("rescan", help="flag every indexed chunk again with this guard")
+    rescan.set_defaults(handler=run_rescan)
 
     egress = commands.add_parser("egress", help="the log of everything sent off this machine")
     e_actions = egress.add_subparsers(dest="egress_action", metavar="ACTION", required=True)
@@ -134,7 +138,19 @@ def run_status(args: argparse.Namespace) -> int:
         f"secrets: {'on' if s.detect_secrets else 'off'} ({s.secrets_action})",
         f"prompt injection: {'on' if s.detect_injection else 'off'} (threshold {s.injection_threshold})",
     ]  # fmt: skip
+    with Engine(args.home) as engine:
+        stale = engine.guard_flags_stale()
+    lines.append("indexed chunks: " + ("flagged by an older guard; run: enclave guard rescan"
+                                       if stale else "flags up to date"))  # fmt: skip
     print("\n".join(lines))
+    return 0
+
+
+def run_rescan(args: argparse.Namespace) -> int:
+    with Engine(args.home) as engine:
+        total = engine.store.count()
+        changed = engine.rescan_guard_flags()
+    print(f"{total} chunks rescanned, {changed} with changed flags")
     return 0
 
 

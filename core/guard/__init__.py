@@ -6,6 +6,8 @@ spaCy), plus the injection scorer on the embeddings ingest has already computed.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 
     from core.guard.injection import InjectionDetector
 
-__all__ = ["ChunkFlags", "GuardSettings", "scan_chunks"]
+__all__ = ["ChunkFlags", "GuardSettings", "scan_chunks", "tags_fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -68,3 +70,35 @@ def scan_chunks(texts: list[str], embeddings: np.ndarray | None,
             secret_types=tuple(sorted({s.type for s in secrets})),
         ))  # fmt: skip
     return flags
+
+
+def tags_fingerprint(settings: GuardSettings) -> str:
+    """Changes when what scan_chunks says of a chunk can change: the scorer weights, the
+    rules, patterns and constants of the detectors, or the settings they read. Flags stored
+    under another fingerprint are stale (see Engine.rescan_guard_flags)."""
+    from core.guard import injection, patterns, secrets
+
+    digest = hashlib.sha256(injection.WEIGHTS_PATH.read_bytes())
+    for module in (injection, patterns, secrets):
+        for name, value in sorted(vars(module).items()):
+            described = _describe(value)
+            if described is not None:
+                digest.update(f"{name}={described}".encode())
+    read = {"enabled", "detect_pii", "detect_secrets", "detect_injection", "pii_entities",
+            "injection_threshold"}  # fmt: skip
+    digest.update(settings.model_dump_json(include=read).encode())
+    return digest.hexdigest()[:16]
+
+
+def _describe(value: object) -> str | None:
+    """A stable text for module-level patterns, numbers and collections of them."""
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, dict):
+        value = list(value.items())
+    if isinstance(value, (list, tuple)):
+        parts = [_describe(v) if not isinstance(v, str) else v for v in value]
+        return repr(parts) if any(p is not None for p in parts) else None
+    return None

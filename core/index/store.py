@@ -2,7 +2,8 @@
 
 Rows carry (doc_id, version); the catalog decides which version is visible, and the
 store only ever appends a version or deletes one, so a crash never leaves a mixed
-document (see core/ingest/catalog.py).
+document (see core/ingest/catalog.py). The one column rewritten in place is the guard's
+flags (Engine.rescan_guard_flags), and rewriting it again gives the same result.
 """
 
 from __future__ import annotations
@@ -144,7 +145,21 @@ class ChunkStore:
     def _has_vector_index(self) -> bool:
         return any("vector" in idx.columns for idx in self._table.list_indices())
 
+    def set_flags(self, flags_by_chunk: dict[str, str]) -> None:
+        """Rewrite the guard flags of some chunks (one update per distinct value)."""
+        by_value: dict[str, list[str]] = {}
+        for chunk_id, value in flags_by_chunk.items():
+            by_value.setdefault(value, []).append(chunk_id)
+        for value, ids in by_value.items():
+            for start in range(0, len(ids), 200):
+                with self._write_lock:
+                    self._table.update(where=sql_in("chunk_id", ids[start : start + 200]),
+                                       values={"flags": value})  # fmt: skip
+
     # -- reading -------------------------------------------------------------------
+    def all_rows(self, columns: list[str]) -> pa.Table:
+        return self._table.search().select(columns).limit(None).to_arrow()
+
     def count(self) -> int:
         return int(self._table.count_rows())
 

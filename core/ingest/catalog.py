@@ -53,6 +53,10 @@ CREATE TABLE IF NOT EXISTS stale_chunks (
     doc_id TEXT NOT NULL,
     version INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 INDEXED, FAILED, PENDING = "indexed", "failed", "pending"
@@ -147,6 +151,15 @@ class Catalog:
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
+
+    # -- small facts about the index (e.g. which guard tagged its chunks) --------------
+    def meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # -- collections ---------------------------------------------------------------
     def ensure_collection(self, name: str, embed_model: str) -> CollectionRecord:
