@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,13 +89,15 @@ def broad_set() -> TrainingSet:
     return data
 
 
-def fit(data: TrainingSet, embed: object, quantile: float, per_group: bool) -> dict[str, object]:
+def fit(
+    data: TrainingSet, embed: Callable[[list[str]], np.ndarray], quantile: float, per_group: bool
+) -> dict[str, object]:
     """Coefficients with the bias moved so that p == 0.5 sits at the calibrated threshold."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    embeddings = embed(data.texts)  # type: ignore[operator]
+    embeddings = embed(data.texts)
     x = hstack([csr_matrix(embeddings), char_ngram_features(data.texts)]).tocsr()
     y, weights, groups = np.array(data.labels), np.array(data.weights), np.array(data.groups)
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)

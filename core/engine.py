@@ -142,8 +142,10 @@ class Engine:
     def guard_flags_stale(self) -> bool:
         """True when stored chunks were flagged by another version of the guard (its weights,
         rules or settings): run rescan_guard_flags to bring them up to date."""
-        stored = self.catalog.meta(GUARD_TAGS_KEY)
-        return stored != self._tags_fingerprint() and self.store.count() > 0
+        # The catalog answers without opening the store, which would load the embedding model.
+        if not self.catalog.has_chunks():
+            return False
+        return self.catalog.meta(GUARD_TAGS_KEY) != self._tags_fingerprint()
 
     def rescan_guard_flags(
         self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
@@ -156,15 +158,14 @@ class Engine:
         tagger = self._tagger or self._guard_tags
         with self._write_lock:
             fingerprint = self._tags_fingerprint()
-            table = self.store.all_rows(["chunk_id", FTS_COLUMN, "vector", "flags"])
-            meter = ProgressMeter(progress, "rescanning", table.num_rows, unit="chunks")
+            meter = ProgressMeter(progress, "rescanning", self.store.count(), unit="chunks")
             changed: dict[str, str] = {}
-            for start in range(0, table.num_rows, RESCAN_BATCH):
+            columns = ["chunk_id", FTS_COLUMN, "vector", "flags"]
+            for batch in self.store.iter_rows(columns, RESCAN_BATCH):
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-                part = table.slice(start, RESCAN_BATCH)
-                changed |= _changed_flags(part, tagger)
-                meter.advance(part.num_rows)
+                changed |= _changed_flags(batch, tagger)
+                meter.advance(batch.num_rows)
             self.store.set_flags(changed)
             self.catalog.set_meta(GUARD_TAGS_KEY, fingerprint)
         return len(changed)
@@ -339,14 +340,14 @@ class Engine:
         return count
 
 
-def _changed_flags(rows: pa.Table, tagger: ChunkTagger) -> dict[str, str]:
+def _changed_flags(rows: pa.RecordBatch, tagger: ChunkTagger) -> dict[str, str]:
     """chunk_id -> new flags, for the rows whose stored flags the tagger now disagrees with."""
     import numpy as np
 
     from core.index.store import FTS_COLUMN
 
     texts = rows[FTS_COLUMN].to_pylist()
-    flat = rows["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    flat = rows["vector"].flatten().to_numpy(zero_copy_only=False)
     tags = tagger(texts, np.asarray(flat, np.float32).reshape(len(texts), -1))
     stored = zip(rows["chunk_id"].to_pylist(), rows["flags"].to_pylist(), tags, strict=True)
     return {cid: ",".join(new) for cid, old, new in stored if (old or "") != ",".join(new)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,12 @@ def sql_string(value: str) -> str:
 
 def sql_in(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(sql_string(v) for v in values)})"
+
+
+def predicate_parts(values: Sequence[Any], size: int = 200) -> Iterator[Sequence[Any]]:
+    """Slices of `values` small enough for one SQL predicate each."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def version_filter(pairs: Sequence[tuple[str, int]]) -> str:
@@ -107,8 +113,7 @@ class ChunkStore:
             self._table.add(batch)
 
     def delete_versions(self, pairs: Sequence[tuple[str, int]]) -> None:
-        for start in range(0, len(pairs), 200):  # keep each predicate a sane size
-            part = pairs[start : start + 200]
+        for part in predicate_parts(pairs):
             with self._write_lock:
                 self._table.delete(version_filter(part))
 
@@ -151,14 +156,14 @@ class ChunkStore:
         for chunk_id, value in flags_by_chunk.items():
             by_value.setdefault(value, []).append(chunk_id)
         for value, ids in by_value.items():
-            for start in range(0, len(ids), 200):
+            for part in predicate_parts(ids):
                 with self._write_lock:
-                    self._table.update(where=sql_in("chunk_id", ids[start : start + 200]),
-                                       values={"flags": value})  # fmt: skip
+                    self._table.update(where=sql_in("chunk_id", part), values={"flags": value})
 
     # -- reading -------------------------------------------------------------------
-    def all_rows(self, columns: list[str]) -> pa.Table:
-        return self._table.search().select(columns).limit(None).to_arrow()
+    def iter_rows(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """Every row, a batch at a time (the whole table need not fit in memory)."""
+        yield from self._table.search().select(columns).limit(None).to_batches(batch_rows)
 
     def count(self) -> int:
         return int(self._table.count_rows())

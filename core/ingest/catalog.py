@@ -209,6 +209,11 @@ class Catalog:
             params += [under, len(prefix), prefix]
         return [DocumentRecord(**dict(r)) for r in self._query(sql + " ORDER BY path", params)]
 
+    def has_chunks(self) -> bool:
+        """Whether any committed document has chunks in the store (no store needed)."""
+        rows = self._query("SELECT 1 FROM documents WHERE version > 0 AND chunks > 0 LIMIT 1")
+        return bool(rows)
+
     def documents_by_path(self, path: str) -> list[DocumentRecord]:
         rows = self._query("SELECT * FROM documents WHERE path = ?", (path,))
         return [DocumentRecord(**dict(r)) for r in rows]
