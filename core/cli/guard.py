@@ -73,7 +73,7 @@ class Scanner:
 
         pii = self.pii.scan(text) if self.settings.detect_pii else []
         secrets = find_secrets(text) if self.settings.detect_secrets else []
-        result = self.injection.score([text])[0]
+        result = self.injection.score_prompts([text])[0]
         return {
             "pii": [{"type": f.type, "start": f.start, "end": f.end, "text": f.text,
                      "score": round(f.score, 3)} for f in pii],
@@ -127,9 +127,11 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from core.guard import multilingual
     from core.guard.pii import names_detected
 
     s = _settings(args)
+    missing = multilingual.unavailable_reason() if s.detect_injection else None
     lines = [
         f"guard: {'on' if s.enabled else 'OFF'}",
         f"PII: {'on' if s.detect_pii else 'off'} ({s.pii_action})",
@@ -137,6 +139,8 @@ def run_status(args: argparse.Namespace) -> int:
             if names_detected(s) else "NOT detected (no NER model pack; only names after Mr/Ms/Dr)"),
         f"secrets: {'on' if s.detect_secrets else 'off'} ({s.secrets_action})",
         f"prompt injection: {'on' if s.detect_injection else 'off'} (threshold {s.injection_threshold})",
+        "questions read in ~100 languages: " + (f"no ({missing}); English vectors only"
+                                                if missing else f"yes ({multilingual.MODEL_ID})"),
     ]  # fmt: skip
     with Engine(args.home) as engine:
         stale = engine.guard_flags_stale()

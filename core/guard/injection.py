@@ -1,11 +1,13 @@
-"""Prompt-injection detection for text a model will read: rules plus a learned scorer.
+"""Prompt-injection detection for text a model will read: rules plus learned scorers.
 
 Rules catch the blatant forms (instruction overrides, role switches, invisible Unicode,
-encoded payloads, exfiltration links). The learned part is two logistic regressions on the
-all-MiniLM-L6-v2 sentence embeddings that ingest already computes, joined with hashed
-character n-grams (which carry the wording of attacks in languages the English embedding
-model reads poorly). Weights are trained by benchmarks/guard_train_injection.py; their data
-and licences are listed in resources/guard/injection_training.md.
+encoded payloads, exfiltration links). The learned part is logistic regressions on sentence
+embeddings joined with hashed character n-grams: for document chunks, two scorers on the
+all-MiniLM-L6-v2 vectors that ingest already computes; for what a user types (questions,
+`enclave guard scan`), prompt-length texts are also read through a multilingual encoder
+(core.guard.multilingual). Letter-spaced text ("I g n o r e ...") is also scored with its
+spacing removed. Weights are trained by benchmarks/guard_train_injection.py; their data and
+licences are listed in resources/guard/injection_training.md.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from typing import Any
 import numpy as np
 
 from core.errors import GuardError
+from core.guard import multilingual
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[2] / "resources/guard/injection_lr.npz"
 SCORER_MODEL_ID = "all-MiniLM-L6-v2"
+MULTILINGUAL_WEIGHTS_PATH = WEIGHTS_PATH.with_name("injection_e5_lr.npz")
 # The scorer is trained on prompts (~10-60 words). Document chunks are longer and read as
 # more "instruction-like" to it (12% of public PDF chunks scored >= 0.5), so long texts need
 # a learned probability of 0.7 to reach 0.5 (about 4% of those chunks), and are scored in
@@ -39,12 +43,24 @@ WINDOW_WORDS, WINDOW_STRIDE = 40, 20
 SHORT_TEXT_WORDS = 4
 SHORT_TEXT_LOGIT_SHIFT = float(np.log(0.9 / 0.1))
 CHAR_FEATURES = 2**15
+# Six or more single characters in a row, one space apart ("S a y t h a t ..."): spacing
+# that hides the words from embeddings and n-grams alike. Two or more spaces mark a word gap.
+SPACED_LETTERS = re.compile(r"(?<!\S)\w(?: {1,3}\w){5,}(?!\S)")
 
 
 def text_windows(text: str) -> list[str]:
     words = text.split()
     last = max(1, len(words) - WINDOW_WORDS + WINDOW_STRIDE)
     return [" ".join(words[k : k + WINDOW_WORDS]) for k in range(0, last, WINDOW_STRIDE)]
+
+
+def despaced(text: str) -> str:
+    """`text` with its letter-spaced runs joined into words."""
+
+    def join(run: re.Match[str]) -> str:
+        return " ".join(word.replace(" ", "") for word in re.split(r" {2,}", run.group()))
+
+    return SPACED_LETTERS.sub(join, text)
 
 
 def char_ngram_features(texts: list[str]) -> Any:
@@ -233,31 +249,35 @@ class LinearScorer:
         return np.asarray(embeddings @ self.coef + self.bias + chars @ self.char_coef, np.float32)
 
 
-# Two scorers share the features; a text's learned logit is the larger of theirs. "prompt" is
-# trained on deepset and NotInject prompts; "broad" adds ~20k licensed prompts of other
-# collections and benign prose, calibrated strictly (0.3% on each benign group) so that it
-# adds the attack styles the prompt scorer never saw without adding false positives.
+# Two scorers per encoder share the features; a text's learned logit is the larger of theirs.
+# "prompt" is trained on deepset and NotInject prompts; "broad" adds ~20k licensed prompts of
+# other collections and benign prose, calibrated strictly (0.3% on each benign group) so that
+# it adds the attack styles the prompt scorer never saw without adding false positives.
 SCORER_PREFIXES = {"prompt": "", "broad": "broad_"}
 
 
 class InjectionDetector:
-    """Scores texts in [0, 1]; `threshold` (0.5 is the trained operating point) flags."""
+    """Scores texts in [0, 1]; `threshold` (0.5 is the trained operating point) flags.
+
+    `score` is for document chunks, `score_prompts` for what a user types. They differ only in
+    prompt-length texts, which `score_prompts` gives to the multilingual scorers in place of
+    the MiniLM ones (same training data, vectors that read ~100 languages, ~10 ms more per
+    text). Without the multilingual encoder (`multilingual_unavailable` says why) both read
+    texts alike."""
 
     def __init__(self, threshold: float = 0.5, embedder: Any = None,
-                 weights_path: Path = WEIGHTS_PATH, window_long_texts: bool = True) -> None:  # fmt: skip
+                 weights_path: Path = WEIGHTS_PATH, window_long_texts: bool = True,
+                 multilingual_encoder: Any = None,
+                 multilingual_weights_path: Path | None = MULTILINGUAL_WEIGHTS_PATH) -> None:  # fmt: skip
         self.threshold = threshold
         self.window_long_texts = window_long_texts
         self._embedder = embedder
+        self._multilingual_encoder = multilingual_encoder
         self._lock = threading.Lock()
-        try:
-            data = np.load(weights_path)
-        except OSError as exc:
-            raise GuardError(f"Injection scorer weights missing at {weights_path}: {exc}") from exc
-        self.scorers = {
-            name: LinearScorer.from_weights(data, prefix)
-            for name, prefix in SCORER_PREFIXES.items()
-            if f"{prefix}coef" in data
-        }
+        self.scorers = _load_scorers(weights_path)
+        self.multilingual_scorers = (
+            _load_scorers(multilingual_weights_path) if multilingual_weights_path else {}
+        )
 
     @property
     def embedding_dim(self) -> int:
@@ -267,22 +287,72 @@ class InjectionDetector:
         self, texts: list[str], embeddings: np.ndarray | None = None
     ) -> list[InjectionResult]:
         """`embeddings`: normalized all-MiniLM-L6-v2 vectors of `texts`, if already computed."""
+        return self._results(texts, self._learned_logits(texts, embeddings, prompts=False))
+
+    def score_prompts(
+        self, texts: list[str], embeddings: np.ndarray | None = None
+    ) -> list[InjectionResult]:
+        """Questions and other typed text; `embeddings` as for `score`."""
+        return self._results(texts, self._learned_logits(texts, embeddings, prompts=True))
+
+    @property
+    def multilingual_unavailable(self) -> str | None:
+        if not self.multilingual_scorers:
+            return "no multilingual scorer weights"
+        return None if self._multilingual() else multilingual.unavailable_reason()
+
+    def _multilingual(self) -> Any:
+        if self._multilingual_encoder is None:
+            self._multilingual_encoder = multilingual.shared_encoder()
+        return self._multilingual_encoder
+
+    def _results(self, texts: list[str], logits: np.ndarray) -> list[InjectionResult]:
+        learned = 1.0 / (1.0 + np.exp(-logits))
+        return [self._combine(t, float(p)) for t, p in zip(texts, learned, strict=True)]
+
+    def _learned_logits(
+        self, texts: list[str], embeddings: np.ndarray | None, prompts: bool
+    ) -> np.ndarray:
+        """Letter-spaced texts are scored as written and joined up; the larger logit counts."""
+        logits = self._scorer_logits(texts, embeddings, prompts)
+        spaced = [i for i, t in enumerate(texts) if SPACED_LETTERS.search(t)]
+        if spaced:
+            joined = self._scorer_logits([despaced(texts[i]) for i in spaced], None, prompts)
+            logits[spaced] = np.maximum(logits[spaced], joined)
+        # Counted on the text as written: joined-up letters make one long "word".
+        logits[[i for i, t in enumerate(texts) if len(t.split()) < SHORT_TEXT_WORDS]] -= (
+            SHORT_TEXT_LOGIT_SHIFT
+        )
+        return logits
+
+    def _scorer_logits(
+        self, texts: list[str], embeddings: np.ndarray | None, prompts: bool
+    ) -> np.ndarray:
         if not texts:
-            return []
+            return np.zeros(0, np.float32)
         if embeddings is None or embeddings.shape != (len(texts), self.embedding_dim):
             embeddings = self._embed(texts)
         embeddings = embeddings.astype(np.float32)
         chars = char_ngram_features(texts)
         long_texts = [i for i, t in enumerate(texts) if len(t.split()) > LONG_TEXT_WORDS]
-        logits = np.max(
-            [self._logits(s, texts, embeddings, chars, long_texts) for s in self.scorers.values()],
-            axis=0,
-        )
-        logits[[i for i, t in enumerate(texts) if len(t.split()) < SHORT_TEXT_WORDS]] -= (
-            SHORT_TEXT_LOGIT_SHIFT
-        )
-        learned = 1.0 / (1.0 + np.exp(-logits))
-        return [self._combine(t, float(p)) for t, p in zip(texts, learned, strict=True)]
+        logits = np.max([self._logits(scorer, texts, embeddings, chars, long_texts)
+                         for scorer in self.scorers.values()], axis=0)  # fmt: skip
+        if prompts:
+            self._read_prompt_length_multilingual(texts, chars, long_texts, logits)
+        return np.asarray(logits, np.float32)
+
+    def _read_prompt_length_multilingual(
+        self, texts: list[str], chars: Any, long_texts: list[int], logits: np.ndarray
+    ) -> None:
+        """Prompt-length texts get the multilingual scorers' logits instead. Long texts stay
+        with the MiniLM scorers, which are calibrated for them (the multilingual prompt scorer
+        flagged 13% of held-out PDF chunks)."""
+        rows = sorted(set(range(len(texts))) - set(long_texts))
+        if not self.multilingual_scorers or not rows or self._multilingual() is None:
+            return
+        vectors = self._multilingual().embed([texts[i] for i in rows])
+        logits[rows] = np.max([scorer.logits(vectors, chars[rows])
+                               for scorer in self.multilingual_scorers.values()], axis=0)  # fmt: skip
 
     def _logits(self, scorer: LinearScorer, texts: list[str], embeddings: np.ndarray,
                 chars: Any, long_texts: list[int]) -> np.ndarray:  # fmt: skip
@@ -324,3 +394,15 @@ class InjectionDetector:
 
                 self._embedder = SentenceTransformerEmbedder(SCORER_MODEL_ID)
         return np.asarray(self._embedder.embed(texts), dtype=np.float32)
+
+
+def _load_scorers(path: Path) -> dict[str, LinearScorer]:
+    try:
+        data = np.load(path)
+    except OSError as exc:
+        raise GuardError(f"Injection scorer weights missing at {path}: {exc}") from exc
+    return {
+        name: LinearScorer.from_weights(data, prefix)
+        for name, prefix in SCORER_PREFIXES.items()
+        if f"{prefix}coef" in data
+    }

@@ -49,7 +49,9 @@ def test_context_words_boost_on_the_blank_pipeline() -> None:
     scanner = PiiScanner(GuardSettings(pii_min_score=0.0))
     nlp = scanner.analyzer.nlp_engine.get_nlp("en")
     assert [t.lemma_ for t in nlp("Credit CARD")] == ["credit", "card"]
-    plain = scanner.analyzer.analyze("number 4111111111111111", language="en", entities=["CREDIT_CARD"])
+    plain = scanner.analyzer.analyze(
+        "number 4111111111111111", language="en", entities=["CREDIT_CARD"]
+    )
     assert plain and plain[0].score > 0
 
 
@@ -68,8 +70,12 @@ def test_cli_scan_json_and_jsonl(tmp_path: Path) -> None:
     assert result["pii"][0] == {"type": "EMAIL_ADDRESS", "start": at, "end": at + 12,
                                 "text": "bob@corp.com", "score": 1.0}  # fmt: skip
     assert result["secrets"] == [{"type": "AWS", "start": key_at, "end": key_at + 20}]
-    assert result["injection"]["flagged"] and "instruction_override" in result["injection"]["reasons"]
-    lines = run_cli(["guard", "scan", "--jsonl"], json.dumps("hi") + "\n" + json.dumps(text) + "\n", tmp_path)
+    assert (
+        result["injection"]["flagged"] and "instruction_override" in result["injection"]["reasons"]
+    )
+    lines = run_cli(
+        ["guard", "scan", "--jsonl"], json.dumps("hi") + "\n" + json.dumps(text) + "\n", tmp_path
+    )
     rows = [json.loads(x) for x in lines.stdout.splitlines()]
     assert [r["injection"]["flagged"] for r in rows] == [False, True]
 
@@ -93,4 +99,6 @@ def test_cli_status_reports_stale_flags_and_rescan_clears_them(tmp_path: Path) -
     done = run_cli(["guard", "rescan"], "", home)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("1 chunks rescanned, 0 with changed flags")
-    assert "flags up to date" in run_cli(["guard", "status"], "", home).stdout
+    status = run_cli(["guard", "status"], "", home).stdout
+    assert "flags up to date" in status
+    assert "questions read in ~100 languages: yes (multilingual-e5-small" in status
