@@ -19,12 +19,17 @@ from core.settings import Settings
 
 GUARD_TAGS_KEY = "guard_tags"  # catalog meta: the guard fingerprint all chunks were flagged by
 RESCAN_BATCH = 1024
+BLOCKED_QUESTION = (
+    "This question was not answered: the guard read it as a prompt injection ({reasons}), "
+    'and the setting guard.injection_action is "block".'
+)
 
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
     from core.chat.result import AnswerResult
+    from core.guard.injection import InjectionResult
     from core.index.embedder import Embedder
     from core.index.search import SearchTimings
     from core.index.store import ChunkStore
@@ -308,24 +313,35 @@ class Engine:
         cancel: CancelToken | None = None,
     ) -> AnswerResult:
         """Answer from the indexed documents, with citations, a grounding check and an
-        injection check of the question (retrieved chunks carry their flags from ingest)."""
+        injection check of the question (retrieved chunks carry their flags from ingest).
+        With the guard's injection_action = "block", a flagged question gets no answer."""
         from core.chat.answer import ask
-        from core.guard import injection_detector
         from core.guard.grounding import check_grounding
 
+        check = self.check_question(question)
+        blocked = None
+        if check and check.flagged and self.settings.guard.injection_action == "block":
+            blocked = BLOCKED_QUESTION.format(reasons=", ".join(check.reasons))
         result = ask(
             self, self.llms, self.settings, question, conversation_id=conversation_id,
             collections=collections, model=model, on_token=on_token, cancel=cancel,
+            blocked_reason=blocked,
         )  # fmt: skip
-        guard = self.settings.guard
-        if guard.enabled and guard.detect_injection:
-            detector = injection_detector(guard.injection_threshold)
-            result.question_injection = detector.score_prompts([question])[0]
+        result.question_injection = check
         if not result.abstained and result.sources:
             passages = {source.n: source.text for source in result.sources}
             verdicts = check_grounding(result.answer, passages, self.embedder)
             result.unsupported = [v for v in verdicts if not v.supported]
         return result
+
+    def check_question(self, question: str) -> InjectionResult | None:
+        """The guard's injection check of a typed question; None when the check is off."""
+        from core.guard import injection_detector
+
+        guard = self.settings.guard
+        if not (guard.enabled and guard.detect_injection):
+            return None
+        return injection_detector(guard.injection_threshold).score_prompts([question])[0]
 
     # -- model changes -------------------------------------------------------------------
     def reembed(self, collection: str, progress: ProgressCallback | None = None) -> int:

@@ -55,8 +55,11 @@ def ask(
     on_token: TokenCallback | None = None,
     cancel: CancelToken | None = None,
     store: ConversationStore | None = None,
+    blocked_reason: str | None = None,
 ) -> AnswerResult:
-    """Answer `question` from the indexed documents; settings is Settings or LLMSettings."""
+    """Answer `question` from the indexed documents; settings is Settings or LLMSettings.
+    With `blocked_reason` the turn is recorded with that reason as its answer and no model or
+    search runs (the guard refused the question)."""
     from core.chat.documents import detect_document_task, run_document_task
 
     config = llm_settings_of(settings)
@@ -65,6 +68,13 @@ def ask(
         store.get(conversation_id) if conversation_id else store.create(title=question)
     )
     turns = store.turns(conversation.id)
+    if blocked_reason is not None:
+        result = AnswerResult(
+            answer=blocked_reason, citations=[], sources=[], abstained=True, model=config.model,
+            backend="none", conversation_id=conversation.id, turn=len(turns),
+            search_query=question, relevance=None, finish_reason="blocked",
+        )  # fmt: skip
+        return finish_without_model(store, result, question, on_token)
     started = time.perf_counter()
     task = detect_document_task(engine, question)
     if task is not None:
@@ -74,6 +84,8 @@ def ask(
         )
     query = condense_question(question, [t.search_query for t in turns])
     hits = engine.search(query, collections=collections, k=config.sources_k)
+    if blocks_flagged_chunks(settings):
+        hits = [hit for hit in hits if "injection" not in hit.flags]
     relevance = best_relevance(engine, query, collections)
     timings = Timings(retrieval_ms=ms_since(started))
     if cancel is not None:
@@ -81,15 +93,28 @@ def ask(
     weak = not hits or (relevance is not None and relevance < config.abstain_threshold)
     if weak and config.strictness == "documents":
         result = abstain(hits, conversation.id, len(turns), query, relevance, config, timings)
-        if on_token is not None:
-            on_token(result.answer)
-        save_turn(store, result, question, user_content="", raw_answer="", new_sources=[])
-        return result
+        return finish_without_model(store, result, question, on_token)
     return generate_answer(
         llms, config, question, query, [] if weak else hits, turns,
         conversation_id=conversation.id, model=model, relevance=relevance, timings=timings,
         started=started, on_token=on_token, cancel=cancel, store=store,
     )
+
+
+def blocks_flagged_chunks(settings: Any) -> bool:
+    """Guard setting injection_action = "block": passages flagged as injections are left out
+    instead of shown to the model quoted and labelled."""
+    guard = getattr(settings, "guard", None)
+    return bool(guard and guard.enabled and guard.injection_action == "block")
+
+
+def finish_without_model(
+    store: ConversationStore, result: AnswerResult, question: str, on_token: TokenCallback | None
+) -> AnswerResult:
+    if on_token is not None:
+        on_token(result.answer)
+    save_turn(store, result, question, user_content="", raw_answer="", new_sources=[])
+    return result
 
 
 def generate_answer(

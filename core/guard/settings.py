@@ -34,4 +34,9 @@ class GuardSettings(BaseModel):
     injection_threshold: float = Field(0.5, ge=0.0, le=1.0)
     pii_action: Action = "redact"
     secrets_action: Action = "block"
-    injection_action: Literal["warn", "block"] = "warn"
+    injection_action: Literal["warn", "block"] = Field(
+        "warn",
+        description="warn: a flagged question is answered with a warning, flagged passages are"
+        " shown to the model quoted and labelled as data. block: a flagged question is not"
+        " answered and flagged passages are left out.",
+    )
