@@ -4,8 +4,8 @@ Rules catch the blatant forms (instruction overrides, role switches, invisible U
 encoded payloads, exfiltration links). The learned part is logistic regressions on sentence
 embeddings joined with hashed character n-grams: for document chunks, two scorers on the
 all-MiniLM-L6-v2 vectors that ingest already computes; for what a user types (questions,
-`enclave guard scan`), prompt-length texts are also read through a multilingual encoder
-(core.guard.multilingual). Letter-spaced text ("I g n o r e ...") is also scored with its
+`enclave guard scan`), prompt-length texts are read by the same pair of scorers trained on a
+multilingual encoder's vectors instead (core.guard.multilingual). Letter-spaced text ("I g n o r e ...") is also scored with its
 spacing removed. Weights are trained by benchmarks/guard_train_injection.py; their data and
 licences are listed in resources/guard/injection_training.md.
 """
@@ -261,8 +261,8 @@ class InjectionDetector:
 
     `score` is for document chunks, `score_prompts` for what a user types. They differ only in
     prompt-length texts, which `score_prompts` gives to the multilingual scorers in place of
-    the MiniLM ones (same training data, vectors that read ~100 languages, ~10 ms more per
-    text). Without the multilingual encoder (`multilingual_unavailable` says why) both read
+    the MiniLM ones (same training data plus everyday requests in six languages, vectors that
+    read ~100 languages, ~20 ms more per question). Without the multilingual encoder (`multilingual_unavailable` says why) both read
     texts alike."""
 
     def __init__(self, threshold: float = 0.5, embedder: Any = None,
@@ -345,8 +345,8 @@ class InjectionDetector:
         self, texts: list[str], chars: Any, long_texts: list[int], logits: np.ndarray
     ) -> None:
         """Prompt-length texts get the multilingual scorers' logits instead. Long texts stay
-        with the MiniLM scorers, which are calibrated for them (the multilingual prompt scorer
-        flagged 13% of held-out PDF chunks)."""
+        with the MiniLM scorers, which are calibrated for them (in trials a multilingual prompt
+        scorer flagged 13% of held-out PDF chunks)."""
         rows = sorted(set(range(len(texts))) - set(long_texts))
         if not self.multilingual_scorers or not rows or self._multilingual() is None:
             return
