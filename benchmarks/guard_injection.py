@@ -6,7 +6,8 @@ for prompt-length texts), document chunks as ingest scores them (`score`).
 Reports the held-out part (never trained on) and, for reference, the full sets. Also
 reports rules-only numbers, which need no model, the test splits of two other public
 collections and the held-out part of a multilingual attack list (the broad scorer trains on
-their other splits; nothing was tuned on these), and each scorer alone. Usage: python benchmarks/guard_injection.py
+their other splits; nothing was tuned on these), and each scorer alone.
+Usage: python benchmarks/guard_injection.py
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Paths: rules + patterns (what ingest runs per chunk), the injection scorer on precomputed
 embeddings (ingest already has them), the full Presidio + detect-secrets scan (what runs
-before a cloud request), and the injection check of one typed question (both encoders). Usage: python benchmarks/guard_latency.py [--chunks 1000]
+before a cloud request), and the injection check of one typed question (both encoders).
+Usage: python benchmarks/guard_latency.py [--chunks 1000]
 """
 
 from __future__ import annotations

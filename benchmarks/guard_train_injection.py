@@ -96,11 +96,10 @@ def prompt_set() -> TrainingSet:
     return data
 
 
-def multilingual_set() -> TrainingSet:
-    """The prompt set plus our everyday requests in six languages: deepset's attacks are a
-    third German and its German benign prompts are news questions, so without them a German
-    "please summarise the lease" read as an attack."""
-    data = prompt_set()
+def with_everyday_requests(data: TrainingSet) -> TrainingSet:
+    """`data` plus our everyday requests in six languages: deepset's attacks are a third
+    German and its German benign prompts are news questions, so without them a German "please
+    summarise the lease" read as an attack."""
     data.add([r for r in load_benign_multilingual() if not is_held_out(r[0])], "multilingual")
     return data
 
@@ -153,44 +152,36 @@ def fit(
 def main(names: list[str]) -> None:
     from core.index.embedder import SentenceTransformerEmbedder
 
-    embed = SentenceTransformerEmbedder(SCORER_MODEL_ID).embed
     report: dict[str, object] = {}
     if "prompt" in names or "broad" in names:
+        embed = SentenceTransformerEmbedder(SCORER_MODEL_ID).embed
         fitted = {
             "prompt": fit(prompt_set(), embed, PROMPT_BENIGN_QUANTILE, per_group=False),
             "broad": fit(broad_set(), embed, BROAD_BENIGN_QUANTILE, per_group=True),
         }
-        save(WEIGHTS_PATH, SCORER_MODEL_ID, fitted, SCORER_PREFIXES)
+        save(WEIGHTS_PATH, SCORER_MODEL_ID, fitted)
         report.update(fitted)
     if "multilingual" in names:
         fitted = fit_multilingual(multilingual.MultilingualEncoder().embed)
-        save(MULTILINGUAL_WEIGHTS_PATH, multilingual.MODEL_ID, fitted, SCORER_PREFIXES)
+        save(MULTILINGUAL_WEIGHTS_PATH, multilingual.MODEL_ID, fitted)
         report.update({f"multilingual_{name}": stats for name, stats in fitted.items()})
     print(json.dumps(report, indent=2))
 
 
 def fit_multilingual(embed: Callable[[list[str]], np.ndarray]) -> dict[str, dict[str, object]]:
-    """The same two scorers on multilingual-e5-small vectors, each set plus our everyday
-    requests in six languages."""
-    everyday = [r for r in load_benign_multilingual() if not is_held_out(r[0])]
-    broad = broad_set()
-    broad.add(everyday, "multilingual")
+    """The same two scorers on multilingual-e5-small vectors, each set with our everyday
+    requests added."""
+    prompt, broad = with_everyday_requests(prompt_set()), with_everyday_requests(broad_set())
+    quantile, c = MULTILINGUAL_BENIGN_QUANTILE, MULTILINGUAL_C
     return {
-        "prompt": fit(
-            multilingual_set(),
-            embed,
-            MULTILINGUAL_BENIGN_QUANTILE,
-            per_group=True,
-            c=MULTILINGUAL_C,
-        ),
-        "broad": fit(broad, embed, BROAD_BENIGN_QUANTILE, per_group=True, c=MULTILINGUAL_C),
+        "prompt": fit(prompt, embed, quantile, per_group=True, c=c),
+        "broad": fit(broad, embed, BROAD_BENIGN_QUANTILE, per_group=True, c=c),
     }
 
 
-def save(path: Path, model_id: str, fitted: dict[str, dict[str, object]],
-         prefixes: dict[str, str]) -> None:  # fmt: skip
+def save(path: Path, model_id: str, fitted: dict[str, dict[str, object]]) -> None:
     """Coefficients only (no text); `fitted` keeps the statistics for the report."""
-    arrays = {f"{prefixes[name]}{key}": fitted[name].pop(key)
+    arrays = {f"{SCORER_PREFIXES[name]}{key}": fitted[name].pop(key)
               for name in fitted for key in ("coef", "char_coef", "bias")}  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, model_id=np.array(model_id), **arrays)

@@ -127,11 +127,12 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from core.guard import multilingual
+    from core.guard import injection_detector, multilingual
     from core.guard.pii import names_detected
 
     s = _settings(args)
-    missing = multilingual.unavailable_reason() if s.detect_injection else None
+    detector = injection_detector(s.injection_threshold) if s.detect_injection else None
+    missing = detector.multilingual_unavailable if detector else None
     lines = [
         f"guard: {'on' if s.enabled else 'OFF'}",
         f"PII: {'on' if s.detect_pii else 'off'} ({s.pii_action})",

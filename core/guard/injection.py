@@ -5,9 +5,10 @@ encoded payloads, exfiltration links). The learned part is logistic regressions 
 embeddings joined with hashed character n-grams: for document chunks, two scorers on the
 all-MiniLM-L6-v2 vectors that ingest already computes; for what a user types (questions,
 `enclave guard scan`), prompt-length texts are read by the same pair of scorers trained on a
-multilingual encoder's vectors instead (core.guard.multilingual). Letter-spaced text ("I g n o r e ...") is also scored with its
-spacing removed. Weights are trained by benchmarks/guard_train_injection.py; their data and
-licences are listed in resources/guard/injection_training.md.
+multilingual encoder's vectors instead (core.guard.multilingual). Letter-spaced text
+("I g n o r e ...") is also scored with its spacing removed. Weights are trained by
+benchmarks/guard_train_injection.py; their data and licences are listed in
+resources/guard/injection_training.md.
 """
 
 from __future__ import annotations
@@ -262,8 +263,8 @@ class InjectionDetector:
     `score` is for document chunks, `score_prompts` for what a user types. They differ only in
     prompt-length texts, which `score_prompts` gives to the multilingual scorers in place of
     the MiniLM ones (same training data plus everyday requests in six languages, vectors that
-    read ~100 languages, ~20 ms more per question). Without the multilingual encoder (`multilingual_unavailable` says why) both read
-    texts alike."""
+    read ~100 languages). Without the multilingual encoder (`multilingual_unavailable` says
+    why) both read texts alike."""
 
     def __init__(self, threshold: float = 0.5, embedder: Any = None,
                  weights_path: Path = WEIGHTS_PATH, window_long_texts: bool = True,
@@ -328,31 +329,49 @@ class InjectionDetector:
     def _scorer_logits(
         self, texts: list[str], embeddings: np.ndarray | None, prompts: bool
     ) -> np.ndarray:
+        """Each text's larger scorer logit: the multilingual pair's for the rows it reads,
+        the MiniLM pair's for the rest (which alone need MiniLM vectors)."""
         if not texts:
             return np.zeros(0, np.float32)
+        chars = char_ngram_features(texts)
+        rows = self._multilingual_rows(texts) if prompts else []
+        if not rows:  # every chunk at ingest: no row copies on that path
+            return self._minilm_logits(texts, self._minilm_vectors(texts, embeddings), chars)
+        logits = np.zeros(len(texts), np.float32)
+        vectors = self._multilingual().embed([texts[i] for i in rows])
+        scorers = self.multilingual_scorers.values()
+        logits[rows] = np.max([s.logits(vectors, chars[rows]) for s in scorers], axis=0)
+        rest = sorted(set(range(len(texts))) - set(rows))
+        if rest:
+            given = (
+                embeddings[rest]
+                if embeddings is not None and len(embeddings) == len(texts)
+                else None
+            )
+            texts_rest = [texts[i] for i in rest]
+            vectors = self._minilm_vectors(texts_rest, given)
+            logits[rest] = self._minilm_logits(texts_rest, vectors, chars[rest])
+        return logits
+
+    def _minilm_vectors(self, texts: list[str], embeddings: np.ndarray | None) -> np.ndarray:
+        """`embeddings` when they are MiniLM vectors of `texts`, else computed here."""
         if embeddings is None or embeddings.shape != (len(texts), self.embedding_dim):
             embeddings = self._embed(texts)
-        embeddings = embeddings.astype(np.float32)
-        chars = char_ngram_features(texts)
-        long_texts = [i for i, t in enumerate(texts) if len(t.split()) > LONG_TEXT_WORDS]
-        logits = np.max([self._logits(scorer, texts, embeddings, chars, long_texts)
-                         for scorer in self.scorers.values()], axis=0)  # fmt: skip
-        if prompts:
-            self._read_prompt_length_multilingual(texts, chars, long_texts, logits)
-        return np.asarray(logits, np.float32)
+        return embeddings.astype(np.float32)
 
-    def _read_prompt_length_multilingual(
-        self, texts: list[str], chars: Any, long_texts: list[int], logits: np.ndarray
-    ) -> None:
-        """Prompt-length texts get the multilingual scorers' logits instead. Long texts stay
+    def _multilingual_rows(self, texts: list[str]) -> list[int]:
+        """The prompt-length texts, when the multilingual pair can read them. Long texts stay
         with the MiniLM scorers, which are calibrated for them (in trials a multilingual prompt
         scorer flagged 13% of held-out PDF chunks)."""
-        rows = sorted(set(range(len(texts))) - set(long_texts))
-        if not self.multilingual_scorers or not rows or self._multilingual() is None:
-            return
-        vectors = self._multilingual().embed([texts[i] for i in rows])
-        logits[rows] = np.max([scorer.logits(vectors, chars[rows])
-                               for scorer in self.multilingual_scorers.values()], axis=0)  # fmt: skip
+        rows = [i for i, t in enumerate(texts) if len(t.split()) <= LONG_TEXT_WORDS]
+        if not rows or not self.multilingual_scorers or self._multilingual() is None:
+            return []
+        return rows
+
+    def _minilm_logits(self, texts: list[str], embeddings: np.ndarray, chars: Any) -> np.ndarray:
+        long_texts = [i for i, t in enumerate(texts) if len(t.split()) > LONG_TEXT_WORDS]
+        return np.max([self._logits(scorer, texts, embeddings, chars, long_texts)
+                       for scorer in self.scorers.values()], axis=0)  # fmt: skip
 
     def _logits(self, scorer: LinearScorer, texts: list[str], embeddings: np.ndarray,
                 chars: Any, long_texts: list[int]) -> np.ndarray:  # fmt: skip
