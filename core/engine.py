@@ -29,12 +29,17 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from core.chat.result import AnswerResult
+    from core.chat.store import Conversation, ConversationStore, Turn
+    from core.guard.egress import EgressLog, EgressRecord, VerifyResult
     from core.guard.injection import InjectionResult
+    from core.guard.scan import GuardScan, GuardScanner, GuardStatus
     from core.index.embedder import Embedder
     from core.index.search import SearchTimings
     from core.index.store import ChunkStore
     from core.ingest.pipeline import ChunkTagger, Ingestor, Loader
+    from core.ingest.watch import FolderWatcher, SyncListener
     from core.llm.backend import TokenCallback
+    from core.llm.models import ModelEntry, ModelManager
     from core.llm.registry import LLMRegistry
 
 DEFAULT_COLLECTION = "default"
@@ -61,11 +66,15 @@ class Engine:
         self._tagger = tagger
         self._store: ChunkStore | None = None
         self._llms: LLMRegistry | None = None
+        self._chats: ConversationStore | None = None
+        self._scanner: GuardScanner | None = None
+        self._watcher: FolderWatcher | None = None
         self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.last_search_timings: SearchTimings | None = None
 
     def close(self) -> None:
+        self.stop_watching()
         self.catalog.close()
 
     def __enter__(self) -> Engine:
@@ -110,6 +119,36 @@ class Engine:
 
                 self._llms = LLMRegistry(self.home, self.settings.llm)
             return self._llms
+
+    @property
+    def chats(self) -> ConversationStore:
+        with self._open_lock:
+            if self._chats is None:
+                from core.chat.store import ConversationStore
+
+                self._chats = ConversationStore.in_home(self.home)
+            return self._chats
+
+    def _models(self) -> ModelManager:
+        from core.llm.models import ModelManager
+
+        return ModelManager(self.home)
+
+    def warm_up(self, progress: ProgressCallback | None = None) -> None:
+        """Load the embedding model, open the index and load the guard's detectors, so the
+        first search or question does not wait for them (the window calls this at start)."""
+        from core.jobs import ProgressMeter
+
+        meter = ProgressMeter(progress, "Loading the embedding model", 3, unit="steps")
+        meter.emit()
+        _ = self.store
+        meter.advance(label="Loading the guard")
+        if self.settings.guard.enabled and self.settings.guard.detect_injection:
+            from core.guard import injection_detector
+
+            injection_detector(self.settings.guard.injection_threshold)
+        meter.advance(label="Ready")
+        meter.advance()
 
     def _recover(self, store: ChunkStore) -> None:
         """Drop what a killed ingest half-wrote; committed versions stay untouched."""
@@ -183,9 +222,47 @@ class Engine:
         """public | internal | confidential (a confidential collection never goes to a cloud model)."""
         if sensitivity not in SENSITIVITIES:
             raise UserError(f"Sensitivity must be one of {', '.join(SENSITIVITIES)}.")
-        if self.catalog.collection(collection) is None:
-            raise NotFound(f"There is no collection named {collection!r}.")
+        self._existing_collection(collection)
         self.catalog.set_sensitivity(collection, sensitivity)
+
+    def create_collection(self, name: str, sensitivity: str = "internal") -> CollectionRecord:
+        name = name.strip()
+        if self.catalog.collection(name) is not None:
+            raise UserError(f"A collection named {name!r} exists already.")
+        with self._write_lock:
+            self._collection(name)
+        self.set_sensitivity(name, sensitivity)
+        return self._existing_collection(name)
+
+    def rename_collection(self, old: str, new: str) -> CollectionRecord:
+        """Rename a collection; its documents, chunks and watched folders move with it."""
+        new = new.strip()
+        self._existing_collection(old)
+        if not new:
+            raise UserError("A collection needs a name.")
+        if self.catalog.collection(new) is not None:
+            raise UserError(f"A collection named {new!r} exists already.")
+        with self._write_lock:
+            self.store.rename_collection(old, new)
+            self.catalog.rename_collection(old, new)
+        return self._existing_collection(new)
+
+    def delete_collection(self, name: str) -> int:
+        """Forget a collection and every document in it; returns the documents removed."""
+        self._existing_collection(name)
+        doc_ids = [r.doc_id for r in self.catalog.documents(name)]
+        with self._write_lock:
+            if doc_ids:
+                self._ingestor().remove_documents(doc_ids)
+                self.store.refresh_indexes()
+            self.catalog.delete_collection(name)
+        return len(doc_ids)
+
+    def _existing_collection(self, name: str) -> CollectionRecord:
+        record = self.catalog.collection(name)
+        if record is None:
+            raise NotFound(f"There is no collection named {name!r}.")
+        return record
 
     def _collection(self, name: str) -> CollectionRecord:
         if not name.strip():
@@ -228,17 +305,61 @@ class Engine:
     def documents(self, collection: str | None = None) -> list[DocumentRecord]:
         return self.catalog.documents(collection)
 
+    def reindex(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, IngestReport]:
+        """Read documents again even if unchanged (after an OCR install or a loader fix).
+        Returns a report per collection."""
+        by_collection: dict[str, list[str]] = {}
+        for raw in paths:
+            path = str(Path(raw).expanduser().resolve())
+            records = self.catalog.documents(under=path)
+            if not records:
+                raise NotFound(f"{raw} is not in the index.")
+            for record in records:
+                by_collection.setdefault(record.collection, []).append(record.path)
+        with self._write_lock:
+            for files in by_collection.values():
+                self.catalog.forget_file_state(files)
+        return {
+            collection: self.ingest(files, collection, progress, cancel)
+            for collection, files in by_collection.items()
+        }
+
     # -- watched folders ---------------------------------------------------------------
     def watch(self, folder: str | os.PathLike[str], collection: str = DEFAULT_COLLECTION) -> Path:
         path = Path(folder).expanduser().resolve()
         if not path.is_dir():
             raise NotFound(f"{folder} is not a folder.")
-        self._collection(collection)
+        with self._write_lock:
+            self._collection(collection)
         self.catalog.add_watch(collection, str(path))
+        if self._watcher is not None:
+            self._watcher.add(collection, str(path))
         return path
 
     def unwatch(self, folder: str | os.PathLike[str], collection: str = DEFAULT_COLLECTION) -> None:
-        self.catalog.remove_watch(collection, str(Path(folder).expanduser().resolve()))
+        path = str(Path(folder).expanduser().resolve())
+        self.catalog.remove_watch(collection, path)
+        if self._watcher is not None:
+            self._watcher.remove(collection, path)
+
+    def start_watching(self, on_sync: SyncListener | None = None) -> None:
+        """Pick up changes in watched folders while the app runs; `on_sync(collection, folder,
+        report)` is called from the watcher's thread after each sync."""
+        from core.ingest.watch import FolderWatcher
+
+        if self._watcher is None:
+            self._watcher = FolderWatcher(self, on_sync=on_sync)
+            self._watcher.start()
+
+    def stop_watching(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
 
     def watches(self) -> list[tuple[str, str]]:
         """(collection, folder) pairs."""
@@ -343,6 +464,121 @@ class Engine:
             return None
         return injection_detector(guard.injection_threshold).score_prompts([question])[0]
 
+    # -- conversations ---------------------------------------------------------------------
+    def conversations(self) -> list[Conversation]:
+        return self.chats.list_conversations()
+
+    def new_conversation(self, title: str = "New chat") -> Conversation:
+        return self.chats.create(title)
+
+    def turns(self, conversation_id: str) -> list[Turn]:
+        return self.chats.turns(conversation_id)
+
+    def rename_conversation(self, conversation_id: str, title: str) -> None:
+        self.chats.rename(conversation_id, title)
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        self.chats.delete(conversation_id)
+
+    def export_conversation(self, conversation_id: str) -> str:
+        """The conversation as Markdown, with the passages each answer cites."""
+        from core.chat.export import export_markdown
+
+        return export_markdown(self.chats, conversation_id)
+
+    # -- local models -----------------------------------------------------------------------
+    def models(self) -> list[ModelEntry]:
+        return self._models().list()
+
+    def selected_model(self) -> str:
+        return self.settings.llm.model
+
+    def import_model(self, path: str | os.PathLike[str], *, link: bool = False) -> ModelEntry:
+        return self._models().import_file(Path(path), link=link)
+
+    def remove_model(self, name: str) -> None:
+        from core.llm.settings import DEFAULT_MODEL
+
+        self._models().remove(name)
+        if self._llms is not None:
+            self._llms.unload(name)
+        if self.settings.llm.model == name:
+            self.update_settings({"llm": {"model": DEFAULT_MODEL}})
+
+    def use_model(self, name: str) -> ModelEntry:
+        entry = self._models().get(name)  # NotFound with the known names
+        self.update_settings({"llm": {"model": name}})
+        return entry
+
+    # -- guard ----------------------------------------------------------------------------
+    def guard_scan(self, text: str) -> GuardScan:
+        """PII, secrets and prompt injection in a typed or pasted text."""
+        from core.guard.scan import GuardScanner
+
+        with self._open_lock:
+            if self._scanner is None or self._scanner.settings != self.settings.guard:
+                self._scanner = GuardScanner(self.settings.guard)
+            scanner = self._scanner
+        return scanner.scan(text)
+
+    def guard_redact(self, text: str, conversation_id: str | None = None) -> tuple[str, str]:
+        """`text` with PII and secrets replaced by placeholders kept in the conversation's
+        vault; returns (redacted text, conversation id of the vault)."""
+        from core.guard.policy import GuardPolicy
+        from core.guard.vault import Vault
+
+        settings = self.settings.guard.model_copy(update={"secrets_action": "redact"})
+        vault = Vault.open(self.home, conversation_id)
+        outbound = GuardPolicy(settings).prepare_outbound(text, vault)
+        vault.save()
+        return outbound.text, vault.conversation
+
+    def guard_restore(self, text: str, conversation_id: str) -> str:
+        from core.guard.vault import Vault
+
+        vault = Vault.open(self.home, conversation_id)
+        if not vault.placeholders:
+            raise NotFound(f"No vault for conversation {conversation_id!r}.")
+        return vault.restore(text)
+
+    def guard_status(self) -> GuardStatus:
+        from core.guard.scan import guard_status
+
+        return guard_status(self.settings.guard, self.guard_flags_stale())
+
+    # -- egress log -------------------------------------------------------------------------
+    def _egress(self) -> EgressLog:
+        from core.guard.egress import EgressLog
+
+        return EgressLog(self.home)
+
+    def egress_records(self, limit: int | None = None) -> list[EgressRecord]:
+        """Everything that ever left the machine, newest last."""
+        return self._egress().list(limit)
+
+    def egress_record(self, record_id: int) -> EgressRecord:
+        return self._egress().show(record_id)
+
+    def egress_verify(self) -> VerifyResult:
+        return self._egress().verify()
+
+    # -- settings ---------------------------------------------------------------------------
+    def update_settings(self, changes: dict[str, dict[str, object]]) -> Settings:
+        """Validate and save changes such as {"guard": {"injection_action": "block"}}; they
+        apply in place (models and detectors reload at their next use)."""
+        updated = Settings.update_file(self.home, changes)
+        with self._open_lock:
+            self._apply_settings(updated)
+        return updated
+
+    def _apply_settings(self, updated: Settings) -> None:
+        old = self.settings
+        self.settings = updated
+        if self._llms is not None and old.llm != updated.llm:
+            self._llms = None  # reloads with the new context size, threads, model
+        if old.index.embed_model != updated.index.embed_model and self._embedder is not None:
+            self._embedder, self._store = None, None
+
     # -- model changes -------------------------------------------------------------------
     def reembed(self, collection: str, progress: ProgressCallback | None = None) -> int:
         """Move a collection to the current embedding model; returns chunks re-embedded."""
@@ -351,7 +587,10 @@ class Engine:
         record = self.catalog.collection(collection)
         if record is None:
             raise NotFound(f"There is no collection named {collection!r}.")
-        count = reembed_collection(self, record, progress)
+        count = reembed_collection(
+            record, catalog=self.catalog, index_dir=self.index_dir, store=self.store,
+            embedder=self.embedder, progress=progress,
+        )  # fmt: skip
         self.catalog.set_collection_model(collection, self.embedder.model_id)
         return count
 

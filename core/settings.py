@@ -65,22 +65,46 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, home: Path) -> Settings:
+        return cls._validated(_read_file(home / SETTINGS_FILE), home / SETTINGS_FILE)
+
+    @classmethod
+    def update_file(cls, home: Path, changes: dict[str, dict[str, Any]]) -> Settings:
+        """Merge changes such as {"guard": {"injection_action": "block"}} into the saved
+        file, validated first. Only what was set goes to the file: values that come from
+        the environment stay out of it."""
         path = home / SETTINGS_FILE
-        data: dict[str, Any] = {}
-        if path.exists():
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise SettingsError(f"Cannot read {path}: {exc}") from exc
+        data = _read_file(path)
+        for section, values in changes.items():
+            if section not in cls.model_fields:
+                raise SettingsError(f"There is no settings section {section!r}.")
+            data.setdefault(section, {}).update(values)
+        settings = cls._validated(data, path)
+        _write_toml(path, data)
+        return settings
+
+    @classmethod
+    def _validated(cls, data: dict[str, Any], path: Path) -> Settings:
         try:
             return cls(**data)
         except ValidationError as exc:
             raise SettingsError(f"Invalid settings in {path}: {exc}") from exc
 
     def save(self, home: Path) -> None:
-        import tomli_w
+        _write_toml(home / SETTINGS_FILE, self.model_dump(mode="json", exclude_none=True))
 
-        path = home / SETTINGS_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(tomli_w.dumps(self.model_dump(mode="json", exclude_none=True)), "utf-8")
-        tmp.replace(path)
+
+def _read_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"Cannot read {path}: {exc}") from exc
+
+
+def _write_toml(path: Path, data: dict[str, Any]) -> None:
+    import tomli_w
+
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(data), "utf-8")
+    tmp.replace(path)

@@ -14,10 +14,12 @@ from typing import Any, Protocol
 
 from core.chat.citations import resolve_citations
 from core.chat.condense import condense_question
+from core.chat.documents import detect_document_task, run_document_task
 from core.chat.prompt import PriorTurn, build_prompt
 from core.chat.result import ABSTAIN_MESSAGE, AnswerResult, Timings
 from core.chat.sources import Source
 from core.chat.store import ConversationStore, Turn
+from core.chat.turns import save_turn
 from core.errors import Cancelled
 from core.index.types import SearchHit, SearchMode
 from core.jobs import CancelToken
@@ -60,8 +62,6 @@ def ask(
     """Answer `question` from the indexed documents; settings is Settings or LLMSettings.
     With `blocked_reason` the turn is recorded with that reason as its answer and no model or
     search runs (the guard refused the question)."""
-    from core.chat.documents import detect_document_task, run_document_task
-
     config = llm_settings_of(settings)
     store = store or ConversationStore.in_home(Path(getattr(engine, "home", llms.home)))
     conversation = (
@@ -215,35 +215,6 @@ def prior_turns(turns: Sequence[Turn]) -> list[PriorTurn]:
 def next_source_number(turns: Sequence[Turn]) -> int:
     numbers = [s.n for t in turns for s in t.new_sources]
     return max(numbers, default=0) + 1
-
-
-def save_turn(
-    store: ConversationStore,
-    result: AnswerResult,
-    question: str,
-    user_content: str,
-    raw_answer: str,
-    new_sources: Sequence[Source],
-) -> None:
-    if result.finish_reason == "cancelled" and not result.answer:
-        return
-    # Turns outside the chat prompt (document tasks) store the sources they cite.
-    known = {s.n for s in new_sources}
-    extra = [c.source for c in result.citations if c.n not in known]
-    store.add_turn(
-        result.conversation_id,
-        Turn(
-            ordinal=result.turn, question=question, search_query=result.search_query,
-            user_content=user_content, answer=result.answer, abstained=result.abstained,
-            model=result.model, cited=tuple(c.n for c in result.citations),
-            inferred=any(c.inferred for c in result.citations),
-            new_sources=tuple(new_sources) if user_content else tuple(extra),
-            visible_sources=tuple(s.n for s in result.sources),
-            info={"raw_answer": raw_answer, "timings": result.timings.to_json(),
-                  "finish_reason": result.finish_reason, "task": result.task,
-                  "dangling": result.dangling_citations},
-        ),
-    )
 
 
 def shorten(text: str, limit: int = 160) -> str:

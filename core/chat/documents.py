@@ -20,6 +20,7 @@ from core.chat.prompt import SOURCES_HEADER, pack_sources
 from core.chat.result import AnswerResult, Timings
 from core.chat.sources import Source
 from core.chat.store import ConversationStore, Turn
+from core.chat.turns import save_turn
 from core.index.types import SearchHit
 from core.jobs import CancelToken
 from core.llm.backend import ChatMessage, LLMBackend, TokenCallback
@@ -104,8 +105,6 @@ def run_document_task(
         search_query=task.question, relevance=None, finish_reason=generation.finish_reason,
         dangling_citations=resolved.dangling, task=task.kind, timings=timings,
     )
-    from core.chat.answer import save_turn
-
     save_turn(store, result, task.question, "", generation.text, [])
     return result
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.engine import Engine
 from core.errors import UserError
 
 
@@ -20,8 +21,11 @@ def register(commands: Any) -> None:
     ask.add_argument("--model", help="model name (see `enclave models list`)")
     output = ask.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON result")
-    output.add_argument("--jsonl", action="store_true",
-                        help="read questions from stdin, one per line; print JSON lines")
+    output.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="read questions from stdin, one per line; print JSON lines",
+    )
     ask.set_defaults(handler=run_ask)
 
     models = commands.add_parser("models", help="list, import, remove or select models")
@@ -57,8 +61,6 @@ def register(commands: Any) -> None:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from core.engine import Engine
-
     if not args.jsonl and not args.question:
         raise UserError("Give a question, or --jsonl to read questions from stdin.")
     engine = Engine(home=args.home)
@@ -104,13 +106,9 @@ def print_citations(result: Any) -> None:
 
 
 def run_models_list(args: argparse.Namespace) -> int:
-    from core.llm.models import ModelManager
-    from core.paths import resolve_home
-    from core.settings import Settings
-
-    home = resolve_home(args.home)
-    selected = Settings.load(home).llm.model
-    entries = ModelManager(home).list()
+    with Engine(args.home) as engine:
+        selected = engine.selected_model()
+        entries = engine.models()
     if args.json:
         print(json.dumps([e.to_json(selected) for e in entries], indent=2))
         return 0
@@ -118,78 +116,59 @@ def run_models_list(args: argparse.Namespace) -> int:
         mark = "*" if entry.name == selected else " "
         info = entry.info
         context = info.context_length or "?"
-        print(f"{mark} {entry.name:32} {info.parameters_label:>6} {info.quantization:8} "
-              f"ctx {context:<7} {info.size_bytes / 2**20:,.0f} MB  {entry.path}")
+        print(
+            f"{mark} {entry.name:32} {info.parameters_label:>6} {info.quantization:8} "
+            f"ctx {context:<7} {info.size_bytes / 2**20:,.0f} MB  {entry.path}"
+        )
     return 0
 
 
 def run_models_import(args: argparse.Namespace) -> int:
-    from core.llm.models import ModelManager
-    from core.paths import resolve_home
-
-    entry = ModelManager(resolve_home(args.home)).import_file(args.path, link=args.link)
-    print(f"imported {entry.name} ({entry.info.parameters_label}, {entry.info.quantization}); "
-          f"select it with: enclave models use {entry.name}")
+    with Engine(args.home) as engine:
+        entry = engine.import_model(args.path, link=args.link)
+    print(
+        f"imported {entry.name} ({entry.info.parameters_label}, {entry.info.quantization}); "
+        f"select it with: enclave models use {entry.name}"
+    )
     return 0
 
 
 def run_models_remove(args: argparse.Namespace) -> int:
-    from core.llm.models import ModelManager
-    from core.llm.settings import DEFAULT_MODEL
-    from core.paths import resolve_home
-    from core.settings import Settings
-
-    home = resolve_home(args.home)
-    ModelManager(home).remove(args.name)
-    settings = Settings.load(home)
-    if settings.llm.model == args.name:
-        settings.llm.model = DEFAULT_MODEL
-        settings.save(home)
+    with Engine(args.home) as engine:
+        engine.remove_model(args.name)
     print(f"removed {args.name}")
     return 0
 
 
 def run_models_use(args: argparse.Namespace) -> int:
-    from core.llm.models import ModelManager
-    from core.paths import resolve_home
-    from core.settings import Settings
-
-    home = resolve_home(args.home)
-    ModelManager(home).get(args.name)  # NotFound with the known names
-    settings = Settings.load(home)
-    settings.llm.model = args.name
-    settings.save(home)
+    with Engine(args.home) as engine:
+        engine.use_model(args.name)
     print(f"answers now come from {args.name}")
     return 0
 
 
-def chat_store(args: argparse.Namespace) -> Any:
-    from core.chat.store import ConversationStore
-    from core.paths import resolve_home
-
-    return ConversationStore.in_home(resolve_home(args.home))
-
-
 def run_chats_list(args: argparse.Namespace) -> int:
-    for conversation in chat_store(args).list_conversations():
-        print(f"{conversation.id}  {conversation.turns:3} turns  {conversation.title}")
+    with Engine(args.home) as engine:
+        for conversation in engine.conversations():
+            print(f"{conversation.id}  {conversation.turns:3} turns  {conversation.title}")
     return 0
 
 
 def run_chats_rename(args: argparse.Namespace) -> int:
-    chat_store(args).rename(args.id, args.title)
+    with Engine(args.home) as engine:
+        engine.rename_conversation(args.id, args.title)
     return 0
 
 
 def run_chats_delete(args: argparse.Namespace) -> int:
-    chat_store(args).delete(args.id)
+    with Engine(args.home) as engine:
+        engine.delete_conversation(args.id)
     return 0
 
 
 def run_chats_export(args: argparse.Namespace) -> int:
-    from core.chat.export import export_markdown
-
-    markdown = export_markdown(chat_store(args), args.id)
+    with Engine(args.home) as engine:
+        markdown = engine.export_conversation(args.id)
     if args.output:
         Path(args.output).write_text(markdown, encoding="utf-8")
     else:

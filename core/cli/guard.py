@@ -45,109 +45,44 @@ def register(commands: Any) -> None:
     verify.set_defaults(handler=run_egress_verify)
 
 
-def _home(args: argparse.Namespace) -> Any:
-    from core.paths import resolve_home
-
-    return resolve_home(getattr(args, "home", None))
-
-
-def _settings(args: argparse.Namespace) -> Any:
-    from core.settings import Settings
-
-    return Settings.load(_home(args)).guard
-
-
-class Scanner:
-    """Everything loaded once, for --jsonl batches."""
-
-    def __init__(self, settings: Any) -> None:
-        from core.guard import injection_detector
-        from core.guard.pii import PiiScanner
-
-        self.settings = settings
-        self.pii = PiiScanner(settings)
-        self.injection = injection_detector(settings.injection_threshold)
-
-    def scan(self, text: str) -> dict[str, Any]:
-        from core.guard.secrets import find_secrets
-
-        pii = self.pii.scan(text) if self.settings.detect_pii else []
-        secrets = find_secrets(text) if self.settings.detect_secrets else []
-        result = self.injection.score_prompts([text])[0]
-        return {
-            "pii": [{"type": f.type, "start": f.start, "end": f.end, "text": f.text,
-                     "score": round(f.score, 3)} for f in pii],
-            "secrets": [{"type": s.type, "start": s.start, "end": s.end} for s in secrets],
-            "injection": result.as_dict(),
-            "names_detected": self.pii.names_detected,
-        }  # fmt: skip
-
-
 def run_scan(args: argparse.Namespace) -> int:
-    scanner = Scanner(_settings(args))
-    if not args.jsonl:
-        print(json.dumps(scanner.scan(sys.stdin.read()), ensure_ascii=False))
-        return 0
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            text = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"line {number}: not a JSON string ({exc.msg})") from exc
-        if not isinstance(text, str):
-            raise UserError(f"line {number}: expected a JSON string, got {type(text).__name__}")
-        print(json.dumps(scanner.scan(text), ensure_ascii=False), flush=True)
+    with Engine(args.home) as engine:
+        if not args.jsonl:
+            print(json.dumps(engine.guard_scan(sys.stdin.read()).to_json(), ensure_ascii=False))
+            return 0
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            try:
+                text = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"line {number}: not a JSON string ({exc.msg})") from exc
+            if not isinstance(text, str):
+                kind = type(text).__name__
+                raise UserError(f"line {number}: expected a JSON string, got {kind}")
+            result = engine.guard_scan(text).to_json()
+            print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
 
 def run_redact(args: argparse.Namespace) -> int:
-    from core.guard.policy import GuardPolicy
-    from core.guard.vault import Vault
-
-    settings = _settings(args).model_copy(update={"secrets_action": "redact"})
-    vault = Vault.open(_home(args), args.conversation)
-    outbound = GuardPolicy(settings).prepare_outbound(sys.stdin.read(), vault)
-    vault.save()
+    with Engine(args.home) as engine:
+        redacted, conversation = engine.guard_redact(sys.stdin.read(), args.conversation)
     if not args.conversation:
-        print(f"conversation: {vault.conversation}", file=sys.stderr)
-    sys.stdout.write(outbound.text)
+        print(f"conversation: {conversation}", file=sys.stderr)
+    sys.stdout.write(redacted)
     return 0
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    from core.errors import NotFound
-    from core.guard.vault import Vault
-
-    vault = Vault.open(_home(args), args.conversation)
-    if not vault.placeholders:
-        raise NotFound(f"No vault for conversation {args.conversation!r}.")
-    sys.stdout.write(vault.restore(sys.stdin.read()))
+    with Engine(args.home) as engine:
+        sys.stdout.write(engine.guard_restore(sys.stdin.read(), args.conversation))
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from core.guard import injection_detector, multilingual
-    from core.guard.pii import names_detected
-
-    s = _settings(args)
-    detector = injection_detector(s.injection_threshold) if s.detect_injection else None
-    missing = detector.multilingual_unavailable if detector else None
-    lines = [
-        f"guard: {'on' if s.enabled else 'OFF'}",
-        f"PII: {'on' if s.detect_pii else 'off'} ({s.pii_action})",
-        "names, places, organisations: " + (f"detected (model pack {s.ner_model_path})"
-            if names_detected(s) else "NOT detected (no NER model pack; only names after Mr/Ms/Dr)"),
-        f"secrets: {'on' if s.detect_secrets else 'off'} ({s.secrets_action})",
-        f"prompt injection: {'on' if s.detect_injection else 'off'} (threshold {s.injection_threshold})",
-        "questions read in ~100 languages: " + (f"no ({missing}); English vectors only"
-                                                if missing else f"yes ({multilingual.MODEL_ID})"),
-    ]  # fmt: skip
     with Engine(args.home) as engine:
-        stale = engine.guard_flags_stale()
-    lines.append("indexed chunks: " + ("flagged by an older guard; run: enclave guard rescan"
-                                       if stale else "flags up to date"))  # fmt: skip
-    print("\n".join(lines))
+        print("\n".join(engine.guard_status().lines()))
     return 0
 
 
@@ -160,9 +95,8 @@ def run_rescan(args: argparse.Namespace) -> int:
 
 
 def run_egress_list(args: argparse.Namespace) -> int:
-    from core.guard.egress import EgressLog
-
-    records = EgressLog(_home(args)).list()
+    with Engine(args.home) as engine:
+        records = engine.egress_records()
     if args.json:
         print(json.dumps([{"id": r.id, "ts": r.ts, "provider": r.provider, "model": r.model,
                            "bytes": len(r.payload), "redactions": r.redactions,
@@ -178,9 +112,8 @@ def run_egress_list(args: argparse.Namespace) -> int:
 
 
 def run_egress_show(args: argparse.Namespace) -> int:
-    from core.guard.egress import EgressLog
-
-    r = EgressLog(_home(args)).show(args.id)
+    with Engine(args.home) as engine:
+        r = engine.egress_record(args.id)
     print(f"id: {r.id}\ntime: {r.ts}\nprovider: {r.provider}\nmodel: {r.model}\n"
           f"redactions: {json.dumps(r.redactions)}\nresponse size: {r.response_size}\n"
           f"hash: {r.hash}\nbytes sent ({len(r.payload)}):")  # fmt: skip
@@ -189,9 +122,8 @@ def run_egress_show(args: argparse.Namespace) -> int:
 
 
 def run_egress_verify(args: argparse.Namespace) -> int:
-    from core.guard.egress import EgressLog
-
-    result = EgressLog(_home(args)).verify()
+    with Engine(args.home) as engine:
+        result = engine.egress_verify()
     if result.ok:
         print(f"egress log intact: {result.rows} records, hash chain verified")
         return 0

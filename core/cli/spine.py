@@ -7,9 +7,7 @@ import json
 import sys
 from typing import Any
 
-from core.engine import DEFAULT_COLLECTION, Engine
-from core.index.types import SearchHit
-from core.ingest.report import IngestReport
+from core.engine import DEFAULT_COLLECTION, Engine, IngestReport, SearchHit
 from core.jobs import CancelToken, Progress
 
 
@@ -216,8 +214,6 @@ def run_watch(args: argparse.Namespace) -> int:
 def _watch_forever(engine: Engine) -> int:
     import time
 
-    from core.ingest.watch import FolderWatcher
-
     for folder, report in engine.sync_watched().items():
         print(f"{folder}: ", end="")
         _print_report(report)
@@ -226,11 +222,10 @@ def _watch_forever(engine: Engine) -> int:
         print(f"{folder}: ", end="")
         _print_report(report)
 
-    watcher = FolderWatcher(engine, on_sync=on_sync)
-    watcher.start()
+    engine.start_watching(on_sync)
     print("Watching for changes; Ctrl-C to stop.", file=sys.stderr)
     try:
         while True:
             time.sleep(3600)
     finally:
-        watcher.stop()
+        engine.stop_watching()

@@ -160,6 +160,12 @@ class ChunkStore:
                 with self._write_lock:
                     self._table.update(where=sql_in("chunk_id", part), values={"flags": value})
 
+    def rename_collection(self, old: str, new: str) -> None:
+        with self._write_lock:
+            self._table.update(
+                where=f"collection = {sql_string(old)}", values={"collection": new}
+            )
+
     # -- reading -------------------------------------------------------------------
     def iter_rows(self, columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
         """Every row, a batch at a time (the whole table need not fit in memory)."""

@@ -190,6 +190,21 @@ class Catalog:
         with self._transaction() as db:
             db.execute("UPDATE collections SET sensitivity = ? WHERE name = ?", (sensitivity, name))
 
+    def rename_collection(self, old: str, new: str) -> None:
+        """Documents keep their ids; only the name they are filed under changes."""
+        with self._transaction() as db:
+            db.execute("UPDATE collections SET name = ? WHERE name = ?", (new, old))
+            db.execute("UPDATE documents SET collection = ? WHERE collection = ?", (new, old))
+            db.execute("UPDATE watches SET collection = ? WHERE collection = ?", (new, old))
+
+    def delete_collection(self, name: str) -> None:
+        """Drop the collection record, its failure records and its watched folders (its
+        indexed documents are removed first, through the ingest pipeline)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM documents WHERE collection = ?", (name,))
+            db.execute("DELETE FROM watches WHERE collection = ?", (name,))
+            db.execute("DELETE FROM collections WHERE name = ?", (name,))
+
     # -- documents -----------------------------------------------------------------
     def document(self, collection: str, path: str) -> DocumentRecord | None:
         rows = self._query(
@@ -288,6 +303,15 @@ class Catalog:
                 " updated = excluded.updated",
                 (doc_id, collection, path, FAILED, reason, error, time.time()),
             )
+
+    def forget_file_state(self, paths: Iterable[str]) -> None:
+        """Make the next ingest read these files again, even if unchanged on disk."""
+        with self._transaction() as db:
+            for path in paths:
+                db.execute(
+                    "UPDATE documents SET mtime = NULL, content_hash = NULL WHERE path = ?",
+                    (path,),
+                )
 
     def touch(self, doc_id: str, mtime: float) -> None:
         with self._transaction() as db:

@@ -174,7 +174,8 @@ class Ingestor:
         duplicate = self.catalog.indexed_with_hash(content_hash, self.store.model_id)
         return _Work(
             path=path,
-            doc_id=document_id(collection, str(path)),
+            # A renamed collection keeps its documents' ids.
+            doc_id=record.doc_id if record else document_id(collection, str(path)),
             size=stat.st_size,
             mtime=stat.st_mtime,
             content_hash=content_hash,

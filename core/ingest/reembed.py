@@ -6,31 +6,37 @@ written to that model's table, one document at a time, each crash-safe like inge
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+from core.index.embedder import Embedder
 from core.index.store import FTS_COLUMN, ChunkStore
-from core.ingest.catalog import INDEXED, CollectionRecord, Commit
+from core.ingest.catalog import INDEXED, Catalog, CollectionRecord, Commit
 from core.jobs import ProgressCallback, ProgressMeter
-
-if TYPE_CHECKING:
-    from core.engine import Engine
 
 
 def reembed_collection(
-    engine: Engine, record: CollectionRecord, progress: ProgressCallback | None = None
+    record: CollectionRecord,
+    *,
+    catalog: Catalog,
+    index_dir: Path,
+    store: ChunkStore,
+    embedder: Embedder,
+    progress: ProgressCallback | None = None,
 ) -> int:
-    dim = ChunkStore.existing_dim(engine.index_dir, record.embed_model)
-    if dim is None or record.embed_model == engine.embedder.model_id:
+    """Embed the collection's stored passages with `embedder` into `store` (the table of
+    the current model); returns the chunks moved."""
+    dim = ChunkStore.existing_dim(index_dir, record.embed_model)
+    if dim is None or record.embed_model == embedder.model_id:
         return 0
-    old = ChunkStore(engine.index_dir, record.embed_model, dim)
-    new, catalog = engine.store, engine.catalog
+    old = ChunkStore(index_dir, record.embed_model, dim)
+    new = store
     documents = [d for d in catalog.documents(record.name) if d.status == INDEXED and d.version]
     meter = ProgressMeter(progress, "Re-embedding", total=len(documents), unit="files")
     moved = 0
     for doc in documents:
         rows = old.rows_of(doc.doc_id, doc.version).to_pylist()
         version = catalog.next_version()
-        vectors = engine.embedder.embed([r[FTS_COLUMN] for r in rows])
+        vectors = embedder.embed([r[FTS_COLUMN] for r in rows])
         for row in rows:
             row.update(version=version, chunk_id=f"{doc.doc_id}:{version}:{row['ordinal']}")
         commit = Commit(

@@ -13,38 +13,61 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from core.errors import EnclaveError
 from core.ingest.report import IngestReport
-
-if TYPE_CHECKING:
-    from core.engine import Engine
 
 log = logging.getLogger(__name__)
 SyncListener = Callable[[str, str, IngestReport], None]  # collection, folder, report
 
 
+class Syncable(Protocol):
+    """What the watcher needs of the engine: the watched folders, and ingest."""
+
+    def watches(self) -> list[tuple[str, str]]: ...
+
+    def ingest(self, paths: Any, collection: str = ...) -> IngestReport: ...
+
+
 class FolderWatcher:
     def __init__(
-        self, engine: Engine, quiet_seconds: float = 1.0, on_sync: SyncListener | None = None
+        self, engine: Syncable, quiet_seconds: float = 1.0, on_sync: SyncListener | None = None
     ) -> None:
         self.engine = engine
         self.quiet_seconds = quiet_seconds
         self.on_sync = on_sync
         self._observer: Any = None
         self._timers: dict[tuple[str, str], threading.Timer] = {}
+        self._watches: dict[tuple[str, str], Any] = {}  # watchdog's handle per folder
         self._lock = threading.Lock()
 
     def start(self) -> None:
         from watchdog.observers import Observer
 
         self._observer = Observer()
-        for collection, folder in self.engine.catalog.watches():
-            if Path(folder).is_dir():
-                handler = _Handler(functools.partial(self.schedule, collection, folder))
-                self._observer.schedule(handler, folder, recursive=True)
+        for collection, folder in self.engine.watches():
+            self.add(collection, folder)
         self._observer.start()
+
+    def add(self, collection: str, folder: str) -> None:
+        """Watch one more folder (also while running)."""
+        if self._observer is None or not Path(folder).is_dir():
+            return
+        handler = _Handler(functools.partial(self.schedule, collection, folder))
+        with self._lock:
+            self._watches[(collection, folder)] = self._observer.schedule(
+                handler, folder, recursive=True
+            )
+
+    def remove(self, collection: str, folder: str) -> None:
+        with self._lock:
+            watch = self._watches.pop((collection, folder), None)
+            timer = self._timers.pop((collection, folder), None)
+        if timer is not None:
+            timer.cancel()
+        if watch is not None and self._observer is not None:
+            self._observer.unschedule(watch)
 
     def stop(self) -> None:
         with self._lock:
