@@ -71,7 +71,11 @@ class AnthropicServer(RecordingServer):
                 "usage": {"input_tokens": ex.usage.prompt_tokens, "output_tokens": 1}}  # fmt: skip
 
     def events(self, ex: Exchange, model: str) -> list[bytes]:
-        block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+        block = {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "text", "text": ""},
+        }
         events = [sse({"type": "message_start", "message": self.message(ex, model)}, "message_start"),
                   sse(block, "content_block_start"), sse({"type": "ping"}, "ping")]  # fmt: skip
         for piece in self.pieces(ex.answer):

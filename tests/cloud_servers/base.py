@@ -8,6 +8,7 @@ are queued per request (`fail("429", times=1)`): the next request takes the next
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -197,10 +198,8 @@ class ApiHandler(BaseHTTPRequestHandler):
         """Close the socket mid-answer, without the chunked body's last chunk."""
         self.wfile.flush()
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 class RecordingServer(ThreadingHTTPServer):
@@ -255,6 +254,12 @@ class RecordingServer(ThreadingHTTPServer):
             self.faults.clear()
         self.answer = answer
         self.released.clear()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that gave up waiting
+            super().handle_error(request, client_address)
 
     # -- recording and faults ------------------------------------------------------
     def keep(self, record: Recorded) -> None:

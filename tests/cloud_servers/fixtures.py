@@ -22,7 +22,9 @@ def cloud_servers_session() -> Iterator[dict[str, RecordingServer]]:
 
 
 @pytest.fixture
-def cloud_servers(cloud_servers_session: dict[str, RecordingServer]) -> Iterator[dict[str, RecordingServer]]:
+def cloud_servers(
+    cloud_servers_session: dict[str, RecordingServer],
+) -> Iterator[dict[str, RecordingServer]]:
     """The three servers, keyed by provider name, clean for this test."""
     for server in cloud_servers_session.values():
         server.reset()

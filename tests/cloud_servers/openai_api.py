@@ -38,11 +38,15 @@ class OpenAIServer(RecordingServer):
         if request.method == "GET" and path == "/v1/models":
             if self.key_of(request) != self.api_key:
                 return self.send_error_reply(handler, 401, "authentication")
-            data = [{"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models]
+            data = [
+                {"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in self.models
+            ]
             return handler.send_json(200, {"object": "list", "data": data})
         if request.method == "POST" and path == "/v1/chat/completions":
             return self.chat(handler, request)
-        handler.send_json(404, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}})
+        handler.send_json(
+            404, {"error": {"message": f"no route {path}", "type": "invalid_request_error"}}
+        )
 
     def send_error_reply(self, handler: ApiHandler, status: int, kind: str,
                          headers: dict[str, str] | None = None) -> None:  # fmt: skip
