@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.cloud_servers import SERVERS, RecordingServer
+from tests.cloud_servers.llama_server import LlamaServer, start_llama_server
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +47,15 @@ def anthropic_server(cloud_servers: dict[str, RecordingServer]) -> RecordingServ
 @pytest.fixture
 def gemini_server(cloud_servers: dict[str, RecordingServer]) -> RecordingServer:
     return cloud_servers["gemini"]
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """llama.cpp's OpenAI-compatible server with the bundled SmolLM2, for the session."""
+    pytest.importorskip("llama_cpp.server.app", reason="needs the extra llama-cpp-python[server]")
+    from core.llm.models import bundled_model_path
+
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    server = start_llama_server(bundled_model_path(), log)
+    yield server
+    server.stop()

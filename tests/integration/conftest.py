@@ -5,5 +5,6 @@ from tests.cloud_servers.fixtures import (  # noqa: F401  (pytest finds fixtures
     cloud_servers,
     cloud_servers_session,
     gemini_server,
+    llama_server,
     openai_server,
 )

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.cloud_servers import ECHO_PLACEHOLDERS, RecordingServer
+from tests.cloud_servers.llama_server import LlamaServer
 from tests.cloud_servers.sdk import SdkAnswer, ask, list_models
 
 pytestmark = pytest.mark.integration
@@ -136,3 +137,19 @@ def test_stream_dropped_midway(cloud_servers: dict[str, RecordingServer], provid
     with pytest.raises(Exception) as info:
         ask(provider, server, "hi", stream=True, into=partial)
     assert 0 < len("".join(partial.pieces)) < len(ANSWER), info.value
+
+
+def test_llama_cpp_server_streams_through_the_openai_sdk(llama_server: LlamaServer) -> None:
+    import openai
+
+    client = openai.OpenAI(base_url=llama_server.base_url, api_key=llama_server.api_key,
+                           max_retries=0, timeout=60)  # fmt: skip
+    assert [m.id for m in client.models.list()] == [llama_server.model]
+    chunks = client.chat.completions.create(
+        model=llama_server.model, stream=True, max_tokens=16, temperature=0,
+        messages=[{"role": "user", "content": "Name a colour."}],
+    )  # fmt: skip
+    pieces = [
+        c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content
+    ]
+    assert len(pieces) >= 2 and "".join(pieces).strip()
