@@ -63,14 +63,17 @@ _DARK = {
 
 STYLESHEET = """
 QWidget { font-size: 10pt; }
-QLineEdit, QPlainTextEdit, QTextEdit, QTextBrowser, QSpinBox, QDoubleSpinBox, QComboBox,
-QListView, QListWidget, QTreeView, QTableView {
+QLineEdit, QPlainTextEdit, QTextEdit, QTextBrowser, QListView, QListWidget, QTreeView,
+QTableView {
     border: 1px solid palette(mid); border-radius: 6px; padding: 3px 6px;
     background: palette(base); selection-background-color: palette(highlight);
 }
-QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QSpinBox:focus, QComboBox:focus {
-    border: 1px solid palette(highlight);
-}
+QLineEdit { padding: 4px 6px; }
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus { border: 1px solid palette(highlight); }
+QSpinBox, QDoubleSpinBox, QComboBox { min-height: 22px; }
+QListWidget[role="nav"] { padding: 6px; }
+QListWidget[role="nav"]::item { padding: 6px 4px; border-radius: 6px; }
+QListWidget[role="nav"]::item:selected { background: palette(highlight); color: palette(highlighted-text); }
 QPushButton, QToolButton { border: 1px solid palette(mid); border-radius: 6px; padding: 4px 10px; }
 QPushButton:hover, QToolButton:hover { border-color: palette(highlight); }
 QPushButton:disabled, QToolButton:disabled { color: palette(placeholder-text); }
