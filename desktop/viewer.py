@@ -58,13 +58,15 @@ TOP_MARGIN_PX = 48  # room above the passage when the view scrolls to it
 
 # -- finding a passage in a page's or a file's text -------------------------------------
 def _normalized(text: str) -> tuple[str, list[int]]:
-    """Lower-cased text with every whitespace run as one space (soft hyphens dropped), and
-    the index in `text` of each character kept."""
+    """Lower-cased text with every whitespace run as one space, soft hyphens and hyphens
+    that break a word across lines dropped, and the index in `text` of each kept character."""
+    text = text.replace("\u00ad", "\u0000")
     out: list[str] = []
     where: list[int] = []
     space = True
     for i, ch in enumerate(text):
-        if ch == "\u00ad":
+        if ch == "\u0000" or (ch == "-" and _breaks_line(text, i)):
+            space = True  # swallow the line break that follows
             continue
         if ch.isspace():
             if not space:
@@ -76,6 +78,14 @@ def _normalized(text: str) -> tuple[str, list[int]]:
         where.append(i)
         space = False
     return "".join(out), where
+
+
+def _breaks_line(text: str, i: int) -> bool:
+    """True for a hyphen at the end of a line, after a letter: 'with-\nout'."""
+    if i == 0 or not text[i - 1].isalpha():
+        return False
+    rest = text[i + 1 : i + 4]
+    return bool(rest) and rest[0] in "\r\n"
 
 
 def passage_spans(haystack: str, passage: str) -> list[tuple[int, int]]:
@@ -93,7 +103,9 @@ def passage_spans(haystack: str, passage: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     cursor = 0
     step = max(1, SHINGLE_WORDS // 2)
-    for i in range(0, max(1, len(words) - SHINGLE_WORDS + 1), step):
+    starts = list(range(0, max(1, len(words) - SHINGLE_WORDS + 1), step))
+    starts.append(max(0, len(words) - SHINGLE_WORDS))  # the passage's last words, always
+    for i in sorted(set(starts)):
         probe = " ".join(words[i : i + SHINGLE_WORDS])
         if len(probe) < 12:
             continue
@@ -315,6 +327,7 @@ class SourceViewer(QWidget):
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Document text")
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text.document().setDocumentMargin(12)
         self.empty = QLabel("Click a citation or a search result to see it in its document.")
         self.empty.setProperty("role", "empty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -325,6 +338,8 @@ class SourceViewer(QWidget):
         self.notice = QLabel(self)
         self.notice.setProperty("role", "hint")
         self.notice.setWordWrap(True)
+        self.notice.setContentsMargins(10, 0, 10, 0)
+        self.notice.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -394,7 +409,7 @@ class SourceViewer(QWidget):
         """Show `path` at `page` (1-based; None for formats without pages), `passage` marked."""
         self.current_path = path
         self.highlighted_text = ""
-        self.notice.clear()
+        self._notice("")
         file = Path(path)
         self.title.setText(file.name)
         self.title.setToolTip(path)
@@ -415,7 +430,7 @@ class SourceViewer(QWidget):
         self._document.close()
         self.title.setText("No source open")
         self.kind_icon.clear()
-        self.notice.clear()
+        self._notice("")
         self._show_controls()
 
     def open_external(self) -> None:
@@ -466,7 +481,7 @@ class SourceViewer(QWidget):
         top = min(p.boundingRect().top() for p in anchor.polygons) if anchor else 0.0
         self.pdf.scroll_to(anchor.page if anchor else first, top)
         if passage.strip() and not anchor:
-            self.notice.setText(f"The passage could not be located in the page text; "
+            self._notice(f"The passage could not be located in the page text; "
                                 f"showing page {first + 1}.")  # fmt: skip
         self._sync_page_box()
         self.pdf.viewport().update()
@@ -535,7 +550,7 @@ class SourceViewer(QWidget):
         self._stack.setCurrentWidget(self.text)
         self._show_controls()
         self.text.setPlainText(content)
-        self.notice.setText(notice)
+        self._notice(notice)
         spans = passage_spans(content, passage)
         selections = []
         fmt = QTextCharFormat()
@@ -553,13 +568,17 @@ class SourceViewer(QWidget):
         if spans:
             self._scroll_text_to(spans[0][0])
         elif passage.strip() and not notice:
-            self.notice.setText("The passage could not be located in this file's text.")
+            self._notice("The passage could not be located in this file's text.")
 
     def _scroll_text_to(self, position: int) -> None:
         cursor = self.text.textCursor()
         cursor.setPosition(position)
         self.text.setTextCursor(cursor)
         self.text.centerCursor()
+
+    def _notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     # controls --------------------------------------------------------------------------
     def _show_controls(self) -> None:
