@@ -23,6 +23,13 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; \
 	  else echo "note: tesseract-ocr is not installed; OCR of scanned pages is off (apt-get install tesseract-ocr)"; fi; \
 	fi
+# The GUI smoke test runs the real window under Xvfb (xcb needs libxcb-cursor0); xdotool
+# finds and closes the window, ImageMagick's import grabs the screen.
+	@if ! command -v xvfb-run >/dev/null 2>&1 || ! command -v xdotool >/dev/null 2>&1 || ! command -v import >/dev/null 2>&1 || ! ldconfig -p | grep -q libxcb-cursor.so.0; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xauth xdotool imagemagick libxcb-cursor0 >/dev/null; \
+	  else echo "note: xvfb, xdotool, imagemagick or libxcb-cursor0 missing; the GUI smoke test will skip"; fi; \
+	fi
 
 run: venv
 	$(VENV)/bin/enclave
