@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
+QT_XCB_LIBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
+
 .PHONY: venv system-deps run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
@@ -23,12 +26,12 @@ system-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; \
 	  else echo "note: tesseract-ocr is not installed; OCR of scanned pages is off (apt-get install tesseract-ocr)"; fi; \
 	fi
-# The GUI smoke test runs the real window under Xvfb (xcb needs libxcb-cursor0); xdotool
+# The GUI smoke test runs the real window under Xvfb (Qt's xcb plugin needs QT_XCB_LIBS); xdotool
 # finds and closes the window, ImageMagick's import grabs the screen.
-	@if ! command -v xvfb-run >/dev/null 2>&1 || ! command -v xdotool >/dev/null 2>&1 || ! command -v import >/dev/null 2>&1 || ! ldconfig -p | grep -q libxcb-cursor.so.0; then \
+	@if ! command -v xvfb-run >/dev/null 2>&1 || ! command -v xdotool >/dev/null 2>&1 || ! command -v import >/dev/null 2>&1 || ! ldconfig -p | grep -q libxcb-cursor.so.0 || ! ldconfig -p | grep -q libxcb-icccm.so.4; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xauth xdotool imagemagick libxcb-cursor0 >/dev/null; \
-	  else echo "note: xvfb, xdotool, imagemagick or libxcb-cursor0 missing; the GUI smoke test will skip"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb xauth xdotool imagemagick $(QT_XCB_LIBS) >/dev/null; \
+	  else echo "note: xvfb, xdotool, imagemagick or Qt's xcb libraries missing; the GUI smoke test will skip"; fi; \
 	fi
 
 run: venv
