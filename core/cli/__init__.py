@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for area in (spine, chat, guard):
         area.register(commands)
+    gui = commands.add_parser("gui", help="open the desktop window (what `enclave` alone does)")
+    gui.set_defaults(handler=open_gui)
     return parser
 
 
@@ -50,7 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def open_gui(args: argparse.Namespace) -> int:
     try:
         from desktop.app import run  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+    except ImportError as exc:
+        if getattr(args, "command", None) == "gui":
+            raise UserError(
+                f"The desktop app is not installed ({exc}): pip install 'enclave[gui]'."
+            ) from exc
         build_parser().print_help()
         return 0
     return int(run(home=args.home))
