@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from core.errors import NotFound, UserError
+from core.errors import Cancelled, NotFound, UserError
 from core.index.types import SearchHit, SearchMode
 from core.ingest.catalog import INDEXED, Catalog, CollectionRecord, DocumentRecord
 from core.ingest.report import IngestReport
@@ -17,6 +18,7 @@ from core.jobs import CancelToken, ProgressCallback
 from core.paths import resolve_home
 from core.settings import Settings
 
+PENDING_INGESTS_KEY = "pending_ingests"  # catalog meta: ingests to resume at the next start
 GUARD_TAGS_KEY = "guard_tags"  # catalog meta: the guard fingerprint all chunks were flagged by
 RESCAN_BATCH = 1024
 BLOCKED_QUESTION = (
@@ -280,13 +282,48 @@ class Engine:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> IngestReport:
+        files = [Path(p) for p in paths]
         with self._write_lock:
             self._collection(collection)
+            job = self._remember_ingest(collection, files)
             empty_before = self.store.count() == 0
-            report = self._ingestor().run([Path(p) for p in paths], collection, progress, cancel)
+            try:
+                report = self._ingestor().run(files, collection, progress, cancel)
+            except Cancelled:
+                raise  # stays pending: resumed at the next start unless forgotten
+            except BaseException as exc:
+                if not isinstance(exc, KeyboardInterrupt):
+                    self._forget_ingest(job)
+                raise
+            self._forget_ingest(job)
             if empty_before:  # every chunk now carries the current guard's flags
                 self.catalog.set_meta(GUARD_TAGS_KEY, self._tags_fingerprint())
             return report
+
+    def pending_ingests(self) -> list[tuple[str, list[str]]]:
+        """(collection, paths) of ingests that were cancelled or killed before they ended:
+        the window resumes them at start. Files already indexed are skipped when resumed."""
+        return [(job["collection"], job["paths"]) for job in self._pending_jobs()]
+
+    def forget_pending_ingest(self, collection: str, paths: Iterable[str | os.PathLike[str]]) -> None:
+        """A person cancelled this ingest on purpose: do not resume it."""
+        with self._write_lock:
+            self._forget_ingest({"collection": collection, "paths": _path_strings(paths)})
+
+    def _pending_jobs(self) -> list[dict[str, Any]]:
+        raw = self.catalog.meta(PENDING_INGESTS_KEY)
+        return list(json.loads(raw)) if raw else []
+
+    def _remember_ingest(self, collection: str, files: list[Path]) -> dict[str, Any]:
+        job = {"collection": collection, "paths": _path_strings(files)}
+        jobs = self._pending_jobs()
+        if job not in jobs:
+            self.catalog.set_meta(PENDING_INGESTS_KEY, json.dumps([*jobs, job]))
+        return job
+
+    def _forget_ingest(self, job: dict[str, Any]) -> None:
+        jobs = [j for j in self._pending_jobs() if j != job]
+        self.catalog.set_meta(PENDING_INGESTS_KEY, json.dumps(jobs))
 
     def remove(self, paths: Iterable[str | os.PathLike[str]]) -> int:
         """Forget documents (a folder removes everything under it). Returns the count."""
@@ -593,6 +630,10 @@ class Engine:
         )  # fmt: skip
         self.catalog.set_collection_model(collection, self.embedder.model_id)
         return count
+
+
+def _path_strings(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    return [str(Path(p).expanduser().resolve()) for p in paths]
 
 
 def _changed_flags(rows: pa.RecordBatch, tagger: ChunkTagger) -> dict[str, str]:

@@ -100,3 +100,35 @@ def test_selecting_an_unknown_model_names_the_known_ones(home: Path) -> None:
     with pytest.raises(NotFound, match="Known models"):
         engine.use_model("no-such-model")
     assert engine.selected_model() == engine.models()[0].name
+
+
+def test_a_cancelled_ingest_is_pending_until_it_resumes_or_is_forgotten(
+    home: Path, docs: Path
+) -> None:
+    from core.errors import Cancelled
+    from core.jobs import CancelToken
+
+    engine = fake_engine(home)
+    engine.settings.index.embed_window = 1  # commit after every document
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        engine.ingest([docs], "cases", progress=lambda _p: token.cancel(), cancel=token)
+    pending = engine.pending_ingests()
+    assert pending == [("cases", [str(docs.resolve())])]
+    # The next start (a new Engine on the same home) sees it and resumes it.
+    engine.close()
+    engine = fake_engine(home)
+    engine.settings.index.embed_window = 1
+    assert engine.pending_ingests() == pending
+    collection, paths = pending[0]
+    engine.ingest(paths, collection)
+    assert engine.pending_ingests() == []
+    assert len(engine.documents("cases")) == 2
+    # Cancelled on purpose: the person's choice is kept.
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        engine.reindex([docs], progress=lambda _p: token.cancel(), cancel=token)
+    assert engine.pending_ingests()
+    for collection, paths in engine.pending_ingests():
+        engine.forget_pending_ingest(collection, paths)
+    assert engine.pending_ingests() == []
