@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from core.ingest.pipeline import ChunkTagger, Ingestor, Loader
     from core.ingest.watch import FolderWatcher, SyncListener
     from core.llm.backend import TokenCallback
+    from core.llm.catalog import Verdict
+    from core.llm.download import DownloadResult
     from core.llm.models import ModelEntry, ModelManager
     from core.llm.registry import LLMRegistry
 
@@ -546,6 +548,46 @@ class Engine:
         entry = self._models().get(name)  # NotFound with the known names
         self.update_settings({"llm": {"model": name}})
         return entry
+
+    def model_catalog(self) -> list[Verdict]:
+        """The recommended models, each with a verdict for this machine: fits in RAM, fits on
+        disk, expected speed class, already installed."""
+        from core.llm.catalog import judge, load_catalog, this_machine
+
+        models = self._models()
+        installed = {entry.name for entry in models.list()}
+        machine = this_machine(models.dir)
+        return [judge(entry, machine, entry.name in installed) for entry in load_catalog()]
+
+    def download_model(
+        self,
+        name_or_url: str,
+        *,
+        sha256: str | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> DownloadResult:
+        """Download a catalog model (by name) or any .gguf URL into the models folder.
+        Resumes a stopped download; the file appears in models() only once its SHA-256 and
+        GGUF header check out. Cancelling keeps the part for the next call to resume."""
+        from core.llm.catalog import find_entry
+        from core.llm.download import download, name_from_url
+
+        if "://" in name_or_url:
+            url, name, known = name_or_url, name_from_url(name_or_url), None
+        else:
+            entry = find_entry(name_or_url)
+            url, name, known = entry.url, entry.name, entry.sha256
+        return download(
+            url, self._models().dir, name, sha256=sha256, catalog_sha256=known,
+            progress=progress, cancel=cancel,
+        )  # fmt: skip
+
+    def discard_download(self, name: str) -> bool:
+        """Delete the part file of a stopped download; True when there was one."""
+        from core.llm.download import discard_partial
+
+        return discard_partial(self._models().dir, name)
 
     # -- guard ----------------------------------------------------------------------------
     def guard_scan(self, text: str) -> GuardScan:

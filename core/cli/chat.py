@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.cli import models_download
 from core.engine import Engine
 from core.errors import UserError
 
@@ -43,6 +44,7 @@ def register(commands: Any) -> None:
     using = actions.add_parser("use", help="select the model that answers")
     using.add_argument("name")
     using.set_defaults(handler=run_models_use)
+    models_download.register_actions(actions)
 
     chats = commands.add_parser("chats", help="list, rename, delete or export conversations")
     chat_actions = chats.add_subparsers(dest="chats_action", metavar="ACTION", required=True)
