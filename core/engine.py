@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.chat.cloud import CloudFacade
 from core.errors import Cancelled, NotFound, UserError
 from core.index.types import SearchHit, SearchMode
 from core.ingest.catalog import INDEXED, Catalog, CollectionRecord, DocumentRecord
@@ -50,7 +51,7 @@ DEFAULT_COLLECTION = "default"
 SENSITIVITIES = ("public", "internal", "confidential")
 
 
-class Engine:
+class Engine(CloudFacade):
     """Owns the data directory. Thread-safe: many readers, one writer at a time."""
 
     def __init__(
@@ -471,10 +472,13 @@ class Engine:
         model: str | None = None,
         on_token: TokenCallback | None = None,
         cancel: CancelToken | None = None,
+        backend: str = "auto",
     ) -> AnswerResult:
         """Answer from the indexed documents, with citations, a grounding check and an
         injection check of the question (retrieved chunks carry their flags from ingest).
-        With the guard's injection_action = "block", a flagged question gets no answer."""
+        With the guard's injection_action = "block", a flagged question gets no answer.
+        backend: "auto" (cloud.mode decides), "local", or "cloud" (this question goes to the
+        cloud model through the guard; the local one answers when that fails)."""
         from core.chat.answer import ask
         from core.guard.grounding import check_grounding
 
@@ -485,7 +489,7 @@ class Engine:
         result = ask(
             self, self.llms, self.settings, question, conversation_id=conversation_id,
             collections=collections, model=model, on_token=on_token, cancel=cancel,
-            blocked_reason=blocked,
+            blocked_reason=blocked, route=None if blocked else self.cloud_route(backend),
         )  # fmt: skip
         result.question_injection = check
         if not result.abstained and result.sources:

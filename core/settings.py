@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from core.errors import SettingsError
 from core.guard.settings import GuardSettings
+from core.llm.cloud.settings import CloudSettings
 from core.llm.settings import LLMSettings
 
 SETTINGS_FILE = "settings.toml"
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     llm: LLMSettings = LLMSettings()
     guard: GuardSettings = GuardSettings()
+    cloud: CloudSettings = CloudSettings()  # ENCLAVE_CLOUD__MODE=cloud and so on
 
     @classmethod
     def settings_customise_sources(

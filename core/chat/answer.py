@@ -15,15 +15,16 @@ from typing import Any, Protocol
 from core.chat.citations import resolve_citations
 from core.chat.condense import condense_question
 from core.chat.documents import detect_document_task, run_document_task
-from core.chat.prompt import PriorTurn, build_prompt
+from core.chat.prompt import BuiltPrompt, PriorTurn, build_prompt
 from core.chat.result import ABSTAIN_MESSAGE, AnswerResult, Timings
+from core.chat.routing import CloudRoute, route_answer
 from core.chat.sources import Source
 from core.chat.store import ConversationStore, Turn
 from core.chat.turns import save_turn
 from core.errors import Cancelled
 from core.index.types import SearchHit, SearchMode
 from core.jobs import CancelToken
-from core.llm.backend import TokenCallback
+from core.llm.backend import LLMBackend, TokenCallback
 from core.llm.registry import LLMRegistry
 from core.llm.settings import LLMSettings
 
@@ -58,6 +59,7 @@ def ask(
     cancel: CancelToken | None = None,
     store: ConversationStore | None = None,
     blocked_reason: str | None = None,
+    route: CloudRoute | None = None,
 ) -> AnswerResult:
     """Answer `question` from the indexed documents; settings is Settings or LLMSettings.
     With `blocked_reason` the turn is recorded with that reason as its answer and no model or
@@ -97,7 +99,7 @@ def ask(
     return generate_answer(
         llms, config, question, query, [] if weak else hits, turns,
         conversation_id=conversation.id, model=model, relevance=relevance, timings=timings,
-        started=started, on_token=on_token, cancel=cancel, store=store,
+        started=started, on_token=on_token, cancel=cancel, store=store, route=route,
     )
 
 
@@ -133,18 +135,23 @@ def generate_answer(
     on_token: TokenCallback | None,
     cancel: CancelToken | None,
     store: ConversationStore,
+    route: CloudRoute | None = None,
 ) -> AnswerResult:
-    llm = llms.get(model)
-    prompt_started = time.perf_counter()
-    built = build_prompt(
-        llm, question, hits, history=prior_turns(turns), next_n=next_source_number(turns),
-        strictness=config.strictness, max_answer_tokens=config.max_answer_tokens,
+    def prompt(llm: LLMBackend, shown: Sequence[SearchHit], kept: Sequence[Turn]) -> BuiltPrompt:
+        prompt_started = time.perf_counter()
+        built = build_prompt(
+            llm, question, shown, history=prior_turns(kept), next_n=next_source_number(turns),
+            strictness=config.strictness, max_answer_tokens=config.max_answer_tokens,
+        )
+        timings.prompt_ms += ms_since(prompt_started)
+        return built
+
+    # The local model, or by cloud.mode (and the guard) a cloud one.
+    routed = route_answer(
+        route, llms, model, prompt, hits, turns, conversation_id=conversation_id,
+        temperature=config.temperature, on_token=on_token, cancel=cancel,
     )
-    timings.prompt_ms = ms_since(prompt_started)
-    generation = llm.generate(
-        built.messages, max_tokens=built.answer_budget, temperature=config.temperature,
-        on_token=on_token, cancel=cancel,
-    )
+    llm, built, generation = routed.llm, routed.built, routed.generation
     by_rank = {h.chunk_id: i for i, h in enumerate(hits)}
     shown = sorted(built.turn_sources, key=lambda s: by_rank.get(s.chunk_id, len(by_rank)))
     resolved = resolve_citations(generation.text, built.visible, fallback=shown)
@@ -156,7 +163,7 @@ def generate_answer(
     timings.total_ms = ms_since(started)
     result = AnswerResult(
         answer=resolved.text, citations=resolved.citations, sources=shown, abstained=False,
-        model=llm.name, backend=llm.backend, conversation_id=conversation_id,
+        model=llm.name, backend=llm.backend, route=routed.info, conversation_id=conversation_id,
         turn=len(turns), search_query=query, relevance=relevance,
         finish_reason=generation.finish_reason, dangling_citations=resolved.dangling,
         timings=timings,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.chat.citations import Citation
+from core.chat.routing import RouteInfo
 from core.chat.sources import Source
 from core.guard.grounding import SentenceSupport
 from core.guard.injection import InjectionResult
@@ -51,6 +52,8 @@ class AnswerResult:
     unsupported: list[SentenceSupport] = field(default_factory=list)
     # The guard's injection check of the question itself (None when the check is off).
     question_injection: InjectionResult | None = None
+    # Which model answered (local or cloud), what left the machine, what it cost.
+    route: RouteInfo | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -58,7 +61,8 @@ class AnswerResult:
             "citations": [c.to_json() for c in self.citations],
             "abstained": self.abstained,
             "model": self.model,
-            "backend": self.backend,
+            "backend": self.route.route if self.route else self.backend,  # local|cloud|none
+            "engine": self.backend,  # llama.cpp, fake, or the cloud provider
             "timings": self.timings.to_json(),
             "conversation_id": self.conversation_id,
             "turn": self.turn,
@@ -66,6 +70,7 @@ class AnswerResult:
             "search_query": self.search_query,
             "relevance": None if self.relevance is None else round(self.relevance, 4),
             "finish_reason": self.finish_reason,
+            **(self.route or RouteInfo(route="none")).to_json(),
             "dangling_citations": self.dangling_citations,
             "task": self.task,
             "unsupported": [

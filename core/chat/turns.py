@@ -43,6 +43,8 @@ def save_turn(
                 "finish_reason": result.finish_reason,
                 "task": result.task,
                 "dangling": result.dangling_citations,
+                "backend": result.route.route if result.route else result.backend,
+                "cloud": result.route.to_json() if result.route else None,
             },
         ),
     )

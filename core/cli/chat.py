@@ -20,6 +20,14 @@ def register(commands: Any) -> None:
     ask.add_argument("--collection", action="append", help="search only this collection")
     ask.add_argument("--conversation", help="continue this conversation id")
     ask.add_argument("--model", help="model name (see `enclave models list`)")
+    route = ask.add_mutually_exclusive_group()
+    route.add_argument("--cloud", action="store_const", const="cloud", dest="backend",
+                       help="this question goes to the cloud model (through the guard)")
+    route.add_argument("--local", action="store_const", const="local", dest="backend",
+                       help="this question stays with the local model")
+    ask.add_argument("--dry-run", action="store_true",
+                     help="print exactly what --cloud would send, and send nothing")
+    ask.set_defaults(backend="auto")
     output = ask.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON result")
     output.add_argument(
@@ -65,12 +73,17 @@ def register(commands: Any) -> None:
 def run_ask(args: argparse.Namespace) -> int:
     if not args.jsonl and not args.question:
         raise UserError("Give a question, or --jsonl to read questions from stdin.")
+    from core.cli import keys as cloud_cli
+
+    if args.dry_run:
+        return cloud_cli.run_dry_run(args)
     engine = Engine(home=args.home)
 
     def answer(question: str, stream: bool) -> Any:
         on_token = print_piece if stream else None
         return engine.ask(question, conversation_id=args.conversation,
-                          collections=args.collection, model=args.model, on_token=on_token)  # fmt: skip
+                          collections=args.collection, model=args.model, on_token=on_token,
+                          backend=args.backend)  # fmt: skip
 
     if args.jsonl:
         for line in sys.stdin:
@@ -82,6 +95,7 @@ def run_ask(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(), indent=2))
     else:
         print_citations(result)
+        cloud_cli.print_route(result)
     return 0
 
 

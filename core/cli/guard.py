@@ -95,19 +95,27 @@ def run_rescan(args: argparse.Namespace) -> int:
 
 
 def run_egress_list(args: argparse.Namespace) -> int:
+    from core.cli.keys import cost_lines, egress_json
+
     with Engine(args.home) as engine:
         records = engine.egress_records()
+        calls = engine.cloud_calls()
+        sums = {by: engine.cloud_costs(by) for by in ("conversation", "month")}
     if args.json:
-        print(json.dumps([{"id": r.id, "ts": r.ts, "provider": r.provider, "model": r.model,
-                           "bytes": len(r.payload), "redactions": r.redactions,
-                           "response_size": r.response_size} for r in records]))  # fmt: skip
+        print(json.dumps(egress_json(records, calls, sums)))
         return 0
     for r in records:
         red = ", ".join(f"{k}x{v}" for k, v in r.redactions.items()) or "nothing redacted"
+        call = calls.get(r.id)
+        back = f"{r.response_size} B back" if r.response_size >= 0 else "logged before sending"
+        cost = "" if call is None else f", {call.status}, " + (
+            "no price" if call.cost_usd is None else f"${call.cost_usd:.6f}")
         print(f"{r.id:>5}  {r.ts}  {r.provider}/{r.model}  {len(r.payload)} B sent, "
-              f"{r.response_size} B back  ({red})")  # fmt: skip
+              f"{back}  ({red}){cost}")  # fmt: skip
     if not records:
         print("Nothing has been sent off this machine.")
+    for line in cost_lines(sums):
+        print(line)
     return 0
 
 

@@ -74,7 +74,7 @@ def test_ingest_and_ask_inside_a_namespace_without_network(tmp_path: Path) -> No
     assert ask.returncode == 0, ask.stderr
     result = json.loads(ask.stdout)
     assert not result["abstained"] and result["answer"].strip()
-    assert result["backend"] == "llama.cpp"
+    assert result["backend"] == "local" and result["engine"] == "llama.cpp"
     assert result["citations"] and result["citations"][0]["path"].endswith("lease.md")
 
 

@@ -90,7 +90,8 @@ def test_answer_cites_the_passage_it_used(setup) -> None:
     data = result.to_json()
     assert set(data) >= {"answer", "citations", "abstained", "model", "backend", "timings"}
     assert data["citations"][0]["path"] == "/docs/report.pdf"
-    assert data["timings"]["prompt_tokens"] > 0 and data["backend"] == "fake"
+    assert data["timings"]["prompt_tokens"] > 0 and data["engine"] == "fake"
+    assert data["backend"] == "local" and data["egress_id"] is None and data["cost"] is None
 
 
 def test_unrelated_question_abstains_without_calling_the_model(setup) -> None:
