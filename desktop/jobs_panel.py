@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -77,7 +78,8 @@ def merged(reports: dict[str, IngestReport]) -> IngestReport:
 
 def summary_of(report: IngestReport) -> str:
     unsupported = sum(f.reason == "unsupported" for f in report.failed)
-    failed = len(report.failed) - unsupported
+    needs_ocr = sum(f.reason == "needs_ocr" for f in report.failed)
+    failed = len(report.failed) - unsupported - needs_ocr
     indexed = report.added + report.updated
     parts = [f"{indexed} indexed"]
     if report.updated:
@@ -88,6 +90,8 @@ def summary_of(report: IngestReport) -> str:
         parts.append(f"{report.removed} removed")
     if failed:
         parts.append(f"{failed} failed")
+    if needs_ocr:
+        parts.append(f"{needs_ocr} need{'s' * (needs_ocr == 1)} OCR")
     if unsupported:
         parts.append(f"{unsupported} unsupported")
     parts.append(f"{report.chunks:,} passages in {_duration(report.seconds)}")
@@ -321,7 +325,8 @@ class JobsPanel(QWidget):
         layout.setContentsMargins(12, 6, 12, 8)
         layout.setSpacing(4)
         layout.addLayout(header)
-        layout.addWidget(self.scroller, 1)
+        layout.addWidget(self.scroller)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.hide()
 
     # -- public API ----------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import (
     QItemSelectionModel,
     QPoint,
@@ -108,7 +109,7 @@ def status_of(record: DocumentRecord) -> Status:
     """How a document's state reads in the table (and its full explanation)."""
     if record.status == "indexed":
         if record.warning:
-            text = "Indexed · pages need OCR" if "OCR" in record.warning else "Indexed (see note)"
+            text = "Partly indexed" if "OCR" in record.warning else "Indexed (see note)"
             return Status("indexed", text, "warning", record.warning)
         pages = f" from {record.pages} page{'s' * (record.pages != 1)}" if record.pages else ""
         return Status("indexed", "Indexed", "check", f"{record.chunks} passages{pages}.")
@@ -489,6 +490,8 @@ class LibraryPanel(QWidget):
             self._live.stop()
 
     def _arrived(self, generation: int, snapshot: Snapshot) -> None:
+        if not shiboken6.isValid(self.collections_view):
+            return  # the window closed while the read ran
         if generation < self._shown:
             return  # an older read finished after a newer one
         self._shown = generation
@@ -885,7 +888,7 @@ def _badge(sensitivity: str, parent: QWidget) -> QLabel:
     badge.setProperty("role", "badge")
     badge.setStyleSheet(f"QLabel {{ background: {background}; color: {text}; "
                         f"border: 1px solid {text}; border-radius: 8px; padding: 0px 7px; "
-                        "font-size: 8pt; font-weight: 600; margin: 2px 4px; }}")  # fmt: skip
+                        "font-size: 8pt; font-weight: 600; margin: 2px 4px; }")  # fmt: skip
     badge.setToolTip(SENSITIVITY_HELP.get(sensitivity, sensitivity))
     badge.setAccessibleName(f"Sensitivity: {sensitivity}")
     badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)

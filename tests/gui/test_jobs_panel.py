@@ -45,6 +45,7 @@ def make_ops(home: Path, embedder: FakeEmbedder):  # type: ignore[no-untyped-def
     return Ops(engine)
 
 
+NOTES = 10
 FAST_PDFS = (  # real PDFs that parse in well under a second each
     "pdfplumber__issue-982-example.pdf",
     "pdfplumber__nics-background-checks-2015-11.pdf",
@@ -61,9 +62,9 @@ def all_pdfs(tmp_path: Path, shared_data: Path) -> Path:
     folder.mkdir()
     for name in FAST_PDFS:
         shutil.copy(shared_data / "pdfs" / name, folder / name)
-    for number in range(6):
+    for number in range(NOTES):
         paragraphs = [f"Note {number}, paragraph {p}: " + " ".join(
-            f"word{number}x{p}x{w}" for w in range(60)) for p in range(12)]  # fmt: skip
+            f"word{number}x{p}x{w}" for w in range(60)) for p in range(30)]  # fmt: skip
         (folder / f"note-{number}.md").write_text("\n\n".join(paragraphs))
     return folder
 
@@ -74,7 +75,7 @@ def panel(qtbot, home: Path) -> Iterator[object]:  # type: ignore[no-untyped-def
 
     ops = make_ops(home, SlowEmbedder(0.08))
     widget = JobsPanel(ops)
-    widget.resize(900, 300)
+    widget.resize(900, 120)
     qtbot.addWidget(widget)
     yield widget
     ops.shutdown()
@@ -114,15 +115,32 @@ def test_failed_and_unsupported_files_listed_with_reasons(panel, qtbot, tmp_path
 
 
 def test_progress_then_cancel_midway_leaves_a_consistent_index(qtbot, panel, all_pdfs, shot):  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from desktop.library_panel import LibraryPanel
+
     engine = panel._engine
+    engine.embedder.seconds_per_batch = 0.25
+    window = QWidget()  # the library beside the job, as in the main window
+    library = LibraryPanel(panel._ops, window)
+    layout = QVBoxLayout(window)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(library, 1)
+    layout.addWidget(panel)
+    window.resize(560, 760)
+    qtbot.addWidget(window)
+    window.show()
     row = panel.start_ingest([str(all_pdfs)], "default")
     assert row.title.text().startswith("<b>pdfs (folder)")
     qtbot.waitUntil(lambda: row.chunks > 0 and row.files_done >= 2, timeout=WAIT_MS)
     assert row.state == "running" and row.bar.maximum() == 1000
-    assert row.files_total == len(FAST_PDFS) + 6
+    assert row.files_total == len(FAST_PDFS) + NOTES
     qtbot.waitUntil(lambda: "chunks/s" in row.stats.text() and "left" in row.stats.text(),
                     timeout=WAIT_MS)  # fmt: skip
-    shot(panel, "jobs-ingest-in-progress", settle_ms=0)
+    # while it runs, the library shows the documents committed so far
+    qtbot.waitUntil(lambda: len(library.documents_shown) > 0, timeout=WAIT_MS)
+    assert row.running
+    shot(window, "library-ingest-in-progress", settle_ms=0)
     with qtbot.waitSignal(panel.job_finished, timeout=WAIT_MS) as finished:
         row.cancel_button.click()
     assert finished.args[0].cancelled and row.state == "cancelled"
@@ -147,6 +165,7 @@ def test_progress_then_cancel_midway_leaves_a_consistent_index(qtbot, panel, all
     assert report.added + len(report.failed) == row.files_total - len(indexed)
     assert engine.store.count() == sum(d.chunks for d in engine.documents()
                                        if d.status == "indexed")  # fmt: skip
+    panel.setParent(None)  # the fixture closes the panel itself
 
 
 def test_cancel_all_stops_running_and_queued_jobs(qtbot, panel, all_pdfs, shared_data):  # type: ignore[no-untyped-def]
