@@ -3,6 +3,13 @@
 Hybrid fuses the vector and keyword rankings with reciprocal rank fusion (RRF):
 score = sum over rankings of 1 / (rrf_k + rank). Rank-based fusion needs no score
 calibration between cosine similarity and BM25, which is why it is the default.
+
+On long filings the right document is usually found and the right page is not: one
+balance sheet among a hundred pages of figures. So the fused candidates are rescored
+with what a single chunk cannot know (SearchTuning): how much of the evidence its
+document gathered, whether the question names the document's company, and how many
+candidates sit on its page. Keyword search reads the question rewritten into filing
+words (core/index/query.py).
 """
 
 from __future__ import annotations
@@ -13,11 +20,28 @@ from typing import Any
 
 import numpy as np
 
+from core.index.query import expand_query, name_key, name_terms
 from core.index.store import ChunkStore, sql_in
 from core.index.types import SearchHit, SearchMode
 
 MIN_CANDIDATES = 50  # each side of a hybrid query ranks at least this many
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="enclave-search")
+
+
+@dataclass(frozen=True)
+class SearchTuning:
+    """What hybrid search does beyond fusing the two rankings (measured in
+    benchmarks/retrieval_pages.py; the defaults are the best variant there)."""
+
+    rrf_k: int = 60
+    candidates: int = MIN_CANDIDATES  # fused chunks that the rescoring looks at
+    expand_query: bool = True  # "FY2022" -> "2022", "balance sheet" -> filing names
+    doc_prior: float = 1.0  # weight of the document's share of the candidates' score
+    doc_names: float = 1.0  # weight of the question naming the document's company
+    page_fusion: float = 0.5  # weight of the other candidates on the same page
+
+
+DEFAULT_TUNING = SearchTuning()
 
 
 @dataclass(frozen=True)
@@ -43,23 +67,87 @@ def search_store(
     k: int,
     mode: SearchMode,
     where: str | None,
-    rrf_k: int = 60,
+    rrf_k: int | None = None,
+    tuning: SearchTuning = DEFAULT_TUNING,
 ) -> list[SearchHit]:
     """Rank chunks for `query`; `vector` is its embedding (unused in keyword mode)."""
+    keyword_query = expand_query(query) if tuning.expand_query else query
     if mode == "keyword":
-        scored = [(row, row["score"]) for row in store.keyword_search(query, k, where)]
+        rows = store.keyword_search(keyword_query, k, where)
+        scored = [(row, row["score"]) for row in rows]
     elif vector is None:
         raise ValueError(f"{mode} search needs the query's vector")
     elif mode == "vector":
         scored = [(row, row["score"]) for row in store.vector_search(vector, k, where)]
     else:
-        depth = max(k, MIN_CANDIDATES)
+        depth = max(k, tuning.candidates)
         # Both searches run in LanceDB's native code, which releases the GIL: in parallel
         # the hybrid query costs about as much as the slower of the two.
-        keyword = _POOL.submit(store.keyword_search, query, depth, where)
+        keyword = _POOL.submit(store.keyword_search, keyword_query, depth, where)
         rankings = [store.vector_search(vector, depth, where), keyword.result()]
-        scored = reciprocal_rank_fusion(rankings, rrf_k)[:k]
+        fused = reciprocal_rank_fusion(rankings, rrf_k or tuning.rrf_k)[: max(k, depth)]
+        scored = rescore(fused, query, tuning)[:k]
     return [to_hit(row, score) for row, score in scored]
+
+
+Scored = list[tuple[dict[str, Any], float]]
+
+
+def rescore(fused: Scored, query: str, tuning: SearchTuning) -> Scored:
+    """Fused candidates rescored by their document and their page (see module doc)."""
+    if not fused:
+        return fused
+    weights = _document_weights(fused, query, tuning)
+    scored = [(row, score * weights[row["doc_id"]]) for row, score in fused]
+    if tuning.page_fusion:
+        scored = _page_fusion(scored, tuning.page_fusion)
+    return sorted(scored, key=lambda pair: pair[1], reverse=True)
+
+
+def _document_weights(fused: Scored, query: str, tuning: SearchTuning) -> dict[str, float]:
+    mass: dict[str, float] = {}
+    keys: dict[str, str] = {}
+    for row, score in fused:
+        mass[row["doc_id"]] = mass.get(row["doc_id"], 0.0) + score
+        keys.setdefault(row["doc_id"], name_key(row["title"], _stem(row["path"])))
+    top_mass = max(mass.values())
+    named = _named(keys, name_terms(query)) if tuning.doc_names else {}
+    top_named = max(named.values(), default=0) or 1
+    return {
+        doc: 1.0
+        + tuning.doc_prior * mass[doc] / top_mass
+        + tuning.doc_names * named.get(doc, 0) / top_named
+        for doc in mass
+    }
+
+
+def _named(keys: dict[str, str], terms: list[str]) -> dict[str, int]:
+    """Per document, how many letters of the question's name terms its title or file
+    name holds (a ticker counts where it starts a word of the title: "JPM")."""
+    found: dict[str, int] = {}
+    for doc, key in keys.items():
+        letters = sum(len(term) for term in terms if term in key)
+        if letters:
+            found[doc] = letters
+    return found
+
+
+def _page_fusion(scored: Scored, weight: float) -> Scored:
+    """Each chunk gains `weight` times the score of the other candidates on its page:
+    the page that holds the table, its heading and its notes outranks a stray match."""
+    pages: dict[tuple[str, int | None], float] = {}
+    for row, score in scored:
+        key = (row["doc_id"], row["page_start"])
+        pages[key] = pages.get(key, 0.0) + score
+    return [
+        (row, score + weight * (pages[(row["doc_id"], row["page_start"])] - score))
+        for row, score in scored
+    ]
+
+
+def _stem(path: str) -> str:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0]
 
 
 def reciprocal_rank_fusion(

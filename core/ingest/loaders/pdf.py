@@ -24,6 +24,7 @@ from core.ingest.loaders._common import (
 )
 from core.ingest.loaders.markup import markdown_table
 from core.ingest.loaders.ocr import tessdata_dir
+from core.ingest.loaders.pdf_context import MAX_HEAD_CHARS, TableHead, filing_title
 from core.ingest.loaders.pdf_layout import reading_order
 from core.settings import IngestSettings
 
@@ -35,6 +36,7 @@ MIN_RULE_LENGTH = 20.0  # points
 MIN_RULES = 3  # ruled tables need this many horizontal and vertical lines; else skip
 OCR_DPI = 300
 _PAGE_NUMBER = re.compile(r"^(page\s*)?(\d+|[ivxlcdm]+)$", re.I)
+_NOTE = re.compile(r"^\(.*\)$")  # "(in millions, except per share data)" is no heading
 _NUMBERED_SECTION = re.compile(r"^((?:\d+\.)*\d+\.?|[IVX]+\.|[A-H]\.)\s+\S.{0,80}$")
 _MEANINGLESS_TITLE = re.compile(
     r"^(untitled|microsoft word - .*|document\d*|slide \d+|.*\.(docx?|pdf|tex|dvi))$", re.I
@@ -67,8 +69,8 @@ class _FontProfile:
     heading_sizes: list[float]
 
     def heading_level(self, line: _Line) -> int:
-        if not line.horizontal or _PAGE_NUMBER.match(line.text):
-            return 0  # margin stamps and page numbers
+        if not line.horizontal or _PAGE_NUMBER.match(line.text) or _NOTE.match(line.text):
+            return 0  # margin stamps, page numbers and unit notes
         if line.size >= self.body * HEADING_SIZE_RATIO:
             return 1 + sum(1 for s in self.heading_sizes if s > line.size + 0.25)
         if line.bold and line.size >= self.body * 0.95:
@@ -145,6 +147,8 @@ class _PdfReader:
         self.tessdata = tessdata_dir(settings.ocr_language) if settings.ocr else None
         self.result = Document(path=path, title=path.stem, blocks=[], page_count=doc.page_count)
         self.stack = HeadingStack()
+        self.table_head = TableHead()
+        self.page_title = ""  # the last heading in capitals on the page being read
         self.failed_pages: list[int] = []
         self.first_page_headings: list[tuple[int, str]] = []
 
@@ -165,6 +169,8 @@ class _PdfReader:
         if items is None:
             items = self._text_items(page)
         profile: _FontProfile | None = self.profile
+        self.table_head.reset()
+        self.page_title = ""
         if not items:
             items = self._ocr_items(page, number + 1)
             profile = None  # OCR text has no trustworthy font sizes
@@ -226,8 +232,9 @@ class _PdfReader:
     def _emit(self, item: _Item, page: int, profile: _FontProfile | None) -> None:
         blocks = self.result.blocks
         if item.table:
+            head = _header_row(item.table)
             blocks.extend(
-                Block(part, page=page, heading_path=self.stack.path)
+                Block(part, page=page, heading_path=self._path(head))
                 for part in _table_parts(item.table)
             )
             return
@@ -235,14 +242,28 @@ class _PdfReader:
             text = _join_lines(lines)
             if level and len(text) <= MAX_HEADING_CHARS and any(c.isalpha() for c in text):
                 path = self.stack.push(level, text)
+                if _mostly_capitals(text):
+                    self.page_title = text
                 if page == 1:
                     self.first_page_headings.append((level, text))
                 blocks.append(Block(text, page=page, heading_path=path, is_heading=True))
             else:
+                for line in lines:
+                    self.table_head.see(line.text)
+                path = self._path(self.table_head.text)
                 blocks.extend(
-                    Block(piece, page=page, heading_path=self.stack.path)
-                    for piece in split_long(text)
+                    Block(piece, page=page, heading_path=path) for piece in split_long(text)
                 )
+
+    def _path(self, table_head: str) -> tuple[str, ...]:
+        """The heading path, with the page's own title in capitals ("CONSOLIDATED BALANCE
+        SHEETS") where a lesser heading of the same level ("Assets") took its place, and the
+        column heads when the text is part of a table: every chunk cut from a page or
+        a table says what it is part of and which columns its figures are in."""
+        path = self.stack.path
+        if self.page_title and self.page_title not in path:
+            path = (*path[:-1], self.page_title, *path[-1:])
+        return path + ((table_head,) if table_head else ())
 
     def _finish(self) -> None:
         result = self.result
@@ -274,13 +295,27 @@ class _PdfReader:
         )
 
     def _title(self) -> str:
+        for number in range(min(2, len(self.doc))):  # an SEC filing names its registrant
+            if filing := filing_title(self.doc[number].get_text(flags=self.flags)):
+                return filing
         meta_title = clean_inline((self.doc.metadata or {}).get("title") or "")
-        if len(meta_title) > 2 and not _MEANINGLESS_TITLE.match(meta_title):
+        if _letters(meta_title) > 2 and not _MEANINGLESS_TITLE.match(meta_title):
             return meta_title
         if self.first_page_headings:  # the outermost heading on page 1, first if tied
             return min(self.first_page_headings, key=lambda h: h[0])[1]
         first_heading = next((b.text for b in self.result.blocks if b.is_heading), None)
         return first_heading or self.result.title
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)  # "0000909832-21-000014" is an id, no title
+
+
+def _header_row(table: str) -> str:
+    """The first row of a markdown table as plain text, for the chunks of its parts."""
+    cells = [c.strip() for c in table.split("\n", 1)[0].strip("|").split("|")]
+    head = " | ".join(c for c in cells if c)
+    return head if len(head) <= MAX_HEAD_CHARS else ""
 
 
 def _line_of(line: dict[str, Any]) -> _Line:

@@ -1,0 +1,182 @@
+"""Page-level retrieval on long filings (FinanceBench dev subset), per retrieval variant.
+
+The 25 PDFs go through the normal pipeline once into a cached home under .bench/ (one
+home per version of the ingest code, so a change to the loader or splitter re-ingests
+and an unchanged one is free). Each of the 35 analyst questions is searched across the
+whole collection, as a person would ask it. Reported per variant:
+
+- page_recall@5 / @10: share of questions with a gold page among the first 5 / 10
+  distinct pages of the ranked chunks (a chunk spanning pages counts each of them);
+- gold_page_recall@5: share of all gold pages found in the first 5 pages;
+- doc_recall@5: share of questions whose gold document is among the first 5 documents;
+- latency per question (query embedding + search), mean and p95.
+
+Gold pages are 0-based in qa.jsonl (see the data set's README); ours are 1-based.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import inspect
+import json
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from benchmarks.common import DATA, REPO, WORK, emit, percentile
+from core.engine import Engine
+from core.index.search import DEFAULT_TUNING, SearchTuning, search_store
+from core.index.types import SearchHit, SearchMode
+from core.ingest.pipeline import embedding_text
+
+FINANCEBENCH = DATA / "financebench_dev"
+CHUNK_DEPTH = 40  # chunks fetched per question: enough for 10 distinct pages
+# The code that decides what a chunk holds: a change here means a fresh index.
+INGEST_CODE = [
+    "core/ingest/splitter.py",
+    "core/ingest/loaders/pdf.py",
+    "core/ingest/loaders/pdf_context.py",
+    "core/ingest/loaders/pdf_layout.py",
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    doc: str
+    pages: frozenset[int]  # 1-based
+
+
+@dataclass(frozen=True)
+class Variant:
+    mode: SearchMode
+    tuning: SearchTuning
+
+
+def variants() -> dict[str, Variant]:
+    plain = SearchTuning(expand_query=False, doc_prior=0.0, doc_names=0.0, page_fusion=0.0)
+    query = replace(plain, expand_query=True)
+    docs = replace(query, doc_prior=DEFAULT_TUNING.doc_prior)
+    names = replace(docs, doc_names=DEFAULT_TUNING.doc_names)
+    return {
+        "vector": Variant("vector", plain),
+        "keyword": Variant("keyword", plain),
+        "hybrid": Variant("hybrid", plain),
+        "hybrid+query": Variant("hybrid", query),
+        "hybrid+query+doc": Variant("hybrid", docs),
+        "hybrid+query+doc+names": Variant("hybrid", names),
+        "default (+page)": Variant("hybrid", DEFAULT_TUNING),
+    }
+
+
+def filings(max_pages: int | None) -> list[Path]:
+    """The dev PDFs, or those of at most `max_pages` pages (a quicker, smaller run)."""
+    import pymupdf
+
+    pdfs = sorted((FINANCEBENCH / "pdfs").glob("*.pdf"))
+    if max_pages is None:
+        return pdfs
+    small = []
+    for pdf in pdfs:
+        with pymupdf.open(pdf) as doc:
+            if doc.page_count <= max_pages:
+                small.append(pdf)
+    return small
+
+
+def questions() -> list[Question]:
+    out = []
+    for line in (FINANCEBENCH / "qa.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        pages = frozenset(
+            e["page"] + 1 for e in row["evidence"] if e["doc_name"] == row["doc_name"]
+        )
+        out.append(Question(row["question"], row["doc_name"], pages))
+    return out
+
+
+def ingest_fingerprint() -> str:
+    digest = hashlib.sha1(inspect.getsource(embedding_text).encode())
+    for name in INGEST_CODE:
+        path = REPO / name
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:10]
+
+
+def ranked_pages(hits: list[SearchHit]) -> list[tuple[str, int]]:
+    seen: dict[tuple[str, int], None] = {}
+    for hit in hits:
+        if hit.page is None:
+            continue
+        for page in range(hit.page, (hit.page_end or hit.page) + 1):
+            seen.setdefault((Path(hit.path).stem, page), None)
+    return list(seen)
+
+
+def ranked_docs(hits: list[SearchHit]) -> list[str]:
+    return list(dict.fromkeys(Path(hit.path).stem for hit in hits))
+
+
+def evaluate(engine: Engine, variant: Variant, items: list[Question]) -> dict[str, float]:
+    hit5 = hit10 = gold5 = doc5 = 0.0
+    latency = []
+    gold_total = sum(len(q.pages) for q in items)
+    for q in items:
+        started = time.perf_counter()
+        vector = engine.embedder.embed([q.text])[0] if variant.mode != "keyword" else None
+        hits = search_store(
+            engine.store, q.text, vector, k=CHUNK_DEPTH, mode=variant.mode, where=None,
+            tuning=variant.tuning,
+        )  # fmt: skip
+        latency.append(time.perf_counter() - started)
+        pages = ranked_pages(hits)
+        found5 = {p for d, p in pages[:5] if d == q.doc} & q.pages
+        found10 = {p for d, p in pages[:10] if d == q.doc} & q.pages
+        hit5 += bool(found5)
+        hit10 += bool(found10)
+        gold5 += len(found5)
+        doc5 += q.doc in ranked_docs(hits)[:5]
+    n = len(items)
+    return {
+        "page_recall@5": round(hit5 / n, 3),
+        "page_recall@10": round(hit10 / n, 3),
+        "gold_page_recall@5": round(gold5 / gold_total, 3),
+        "doc_recall@5": round(doc5 / n, 3),
+        "mean_ms": round(1000 * sum(latency) / n, 1),
+        "p95_ms": round(1000 * percentile(latency, 95), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--variant", action="append", help="run only these variants")
+    parser.add_argument("--max-pages", type=int, help="only filings of at most N pages")
+    args = parser.parse_args()
+    pdfs = filings(args.max_pages)
+    subset = f"_max{args.max_pages}p" if args.max_pages else ""
+    home = WORK / f"financebench_home_{ingest_fingerprint()}{subset}"
+    with Engine(home) as engine:
+        started = time.perf_counter()
+        report = engine.ingest(pdfs, "financebench")
+        result: dict[str, object] = {
+            "benchmark": "retrieval_pages",
+            "filings": len(pdfs),
+            "home": home.name,
+            "chunks": engine.store.count(),
+            "ingest_s": round(time.perf_counter() - started, 1),
+            "ingest": report.to_json() | {"failed": len(report.failed)},
+        }
+        names = {pdf.stem for pdf in pdfs}
+        items = [q for q in questions() if q.doc in names]
+        result["questions"] = len(items)
+        engine.embedder.embed(["warm up"])
+        for name, variant in variants().items():
+            if args.variant and name not in args.variant:
+                continue
+            result[name] = evaluate(engine, variant, items)
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()

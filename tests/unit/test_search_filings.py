@@ -1,0 +1,75 @@
+"""Query rewriting, table heads and page/document rescoring for long filings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.index.query import expand_query, name_key, name_terms
+from core.index.search import DEFAULT_TUNING, SearchTuning, rescore
+from core.ingest.loaders.pdf_context import TableHead, is_figure, is_period_line
+
+pytestmark = pytest.mark.unit
+
+
+def test_fiscal_years_and_quarters_gain_the_words_filings_print() -> None:
+    expanded = expand_query("What was FY2022 revenue? And in FY 21, Q2 2023?")
+    assert {"2022", "2021", "2023", "second", "quarter"} <= set(expanded.split())
+    assert expanded.startswith("What was FY2022 revenue?")  # the question as asked stays
+
+
+def test_statement_names_are_translated() -> None:
+    assert "financial position" in expand_query("Using the balance sheet, what ...")
+    assert "cash flows" in expand_query("From the cash flow statement, ...")
+    assert expand_query("nothing to add here") == "nothing to add here"
+
+
+def test_name_terms_find_companies_and_tickers_not_question_words() -> None:
+    terms = name_terms("What is American Water Works's FY2021 capex? Answer in USD.")
+    assert "americanwaterworks" in terms and "water" in terms
+    assert not {"what", "answer", "usd", "fy"} & set(terms)
+    assert name_terms("Which of JPM's segments grew?") == ["jpm"]
+    assert "jpm" in name_key("JPMorgan Chase & Co.", "JPMORGAN_2021Q1_10Q")
+
+
+def row(doc: str, page: int, n: int, title: str = "") -> dict[str, Any]:
+    return {"chunk_id": f"{doc}:{page}:{n}", "doc_id": doc, "page_start": page,
+            "title": title or doc, "path": f"/f/{doc}.pdf"}  # fmt: skip
+
+
+def test_rescoring_prefers_the_page_and_document_that_gather_the_evidence() -> None:
+    fused = [
+        (row("other", 9, 0), 0.030),  # one strong stray match in another filing
+        (row("acme", 5, 0), 0.029),
+        (row("acme", 5, 1), 0.020),
+        (row("acme", 7, 0), 0.025),
+    ]
+    ranked = [r["chunk_id"] for r, _ in rescore(fused, "a question", DEFAULT_TUNING)]
+    assert ranked[:2] == ["acme:5:0", "acme:5:1"]
+    assert ranked[-1] == "other:9:0"
+
+
+def test_a_named_company_outranks_the_rest_and_plain_tuning_changes_nothing() -> None:
+    fused = [(row("zeta", 1, 0), 0.025), (row("costco", 2, 0), 0.022)]
+    named = rescore(fused, "What did Costco hold?", DEFAULT_TUNING)
+    assert named[0][0]["doc_id"] == "costco"
+    plain = SearchTuning(doc_prior=0.0, doc_names=0.0, page_fusion=0.0)
+    assert [r for r, _ in rescore(fused, "What did Costco hold?", plain)] == [r for r, _ in fused]
+
+
+def test_period_lines_and_figures() -> None:
+    assert is_period_line("Year Ended December 31,")
+    assert is_period_line("2021 2020 2019")
+    assert not is_period_line("Cash and cash equivalents")
+    assert is_figure("(1,137)") and is_figure("11,258") and not is_figure("2021")
+
+
+def test_table_head_is_the_period_lines_above_the_first_figures() -> None:
+    head = TableHead()
+    for line in ["CONSOLIDATED BALANCE SHEETS", "August 29,", "2021", "August 30,", "2020",
+                 "ASSETS", "Cash and cash equivalents", "$", "11,258", "Receivables 1,803"]:  # fmt: skip
+        head.see(line)
+    assert head.text == "August 29, 2021 August 30, 2020"
+    head.see("The accompanying notes are an integral part of these financial statements.")
+    assert head.text == ""  # running text: the table is over
