@@ -1048,6 +1048,7 @@ class ChatPanel(QWidget):
     def _answered(self, turn: TurnWidget, result: AnswerResult) -> None:
         if self._current is None and turn is self._live:
             self._current = result.conversation_id
+            self._update_tools()
         if result.conversation_id == self._current:
             data = answer_from_result(result, self._known)
             self._known = dict(data.sources)
@@ -1238,7 +1239,9 @@ def export_to_file(engine: Any, conversation_id: str, path: str) -> Path:
     target = Path(path)
     if not target.suffix:
         target = target.with_suffix(".md")
-    target.write_text(engine.export_conversation(conversation_id), encoding="utf-8")
+    partial = target.with_name(target.name + ".part")  # never a half-written file in its place
+    partial.write_text(engine.export_conversation(conversation_id), encoding="utf-8")
+    partial.replace(target)
     return target
 
 

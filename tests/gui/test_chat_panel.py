@@ -287,7 +287,7 @@ def test_conversations_rename_export_reload_and_delete(make_panel, qtbot, tmp_pa
     target = tmp_path / "out" / "lease-chat.md"
     target.parent.mkdir()
     panel.export_conversation(conversation, str(target))
-    qtbot.waitUntil(target.exists, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Exported to" in panel.list_status.text(), timeout=WAIT_MS)
     exported = target.read_text(encoding="utf-8")
     assert "Harbour Street lease" in exported and "And how can the lease be terminated?" in exported
     assert "lease.md" in exported
@@ -320,9 +320,8 @@ def test_export_asks_for_a_file_with_the_dialog(make_panel, qtbot, tmp_path, mon
         QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), "Markdown (*.md)")
     )
     panel.export_button.click()
-    qtbot.waitUntil(lambda: chosen.with_suffix(".md").exists(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Exported to" in panel.list_status.text(), timeout=WAIT_MS)
     assert chosen.with_suffix(".md").read_text(encoding="utf-8").startswith("#")
-    assert "Exported to" in panel.list_status.text()
 
 
 def test_empty_states_and_accessible_names(make_panel, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
