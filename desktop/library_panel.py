@@ -27,7 +27,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QKeySequence,
+    QShortcut,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -55,6 +62,7 @@ from PySide6.QtWidgets import (
 from desktop.theme import icon, is_dark
 
 if TYPE_CHECKING:
+    from core.index.types import SearchHit
     from core.ingest.catalog import CollectionRecord, DocumentRecord
 
 DEFAULT_COLLECTION = "default"
@@ -148,6 +156,43 @@ def read_snapshot(engine: Any) -> Snapshot:
     return Snapshot(collections, documents, watches, flagged, callable(counter))
 
 
+@dataclass(frozen=True)
+class GuardSummary:
+    """What the guard flagged in one document's passages at ingest."""
+
+    passages: int
+    injection: int
+    pii: int
+    secrets: int
+    first_injection: SearchHit | None
+
+    @classmethod
+    def of(cls, hits: list[SearchHit]) -> GuardSummary:
+        injected = [h for h in hits if "injection" in h.flags]
+        return cls(
+            passages=len(hits),
+            injection=len(injected),
+            pii=sum(any(f.startswith("pii:") for f in h.flags) for h in hits),
+            secrets=sum(any(f.startswith("secret:") for f in h.flags) for h in hits),
+            first_injection=injected[0] if injected else None,
+        )
+
+    def html(self) -> str:
+        parts = []
+        if self.injection:
+            colour = "#B197FC" if is_dark() else "#7048E8"
+            parts.append(f"<span style='color:{colour}; font-weight:600'>{self.injection} "
+                         f"passage{'s' * (self.injection != 1)} read as prompt injection</span>"
+                         " (<a href='show'>show</a>)")  # fmt: skip
+        if self.pii:
+            parts.append(f"personal data in {self.pii}")
+        if self.secrets:
+            parts.append(f"secrets in {self.secrets}")
+        if not parts:
+            return "<span style='color:gray'>The guard flagged none of its passages.</span>"
+        return "Guard: " + " · ".join(parts)
+
+
 class LibraryPanel(QWidget):
     collection_changed = Signal(str)
     checked_changed = Signal(list)  # the collections the chat should search
@@ -166,6 +211,8 @@ class LibraryPanel(QWidget):
         self._generation = 0
         self._shown = 0  # generation on screen
         self._filling = False
+        self._guard: dict[tuple[str, int], GuardSummary] = {}  # (doc_id, version) -> flags
+        self._detail_record: DocumentRecord | None = None
         self.setAccessibleName("Library")
 
         title = QLabel("Library", self)
@@ -305,6 +352,12 @@ class LibraryPanel(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._document_menu)
         self.table.doubleClicked.connect(lambda index: self.open_selected())
+        for keys, slot in ((QKeySequence.StandardKey.Delete, self.ask_remove_selected),
+                           (QKeySequence(Qt.Key.Key_Return), self.open_selected),
+                           (QKeySequence(Qt.Key.Key_Enter), self.open_selected)):  # fmt: skip
+            shortcut = QShortcut(keys, self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
@@ -331,8 +384,14 @@ class LibraryPanel(QWidget):
         actions.addWidget(self.remove_button)
         self.detail = QLabel("", box)
         self.detail.setWordWrap(True)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
         self.detail.setAccessibleName("Selected document")
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.linkActivated.connect(self._detail_link)
         self.detail.hide()
 
         table_page = QWidget(box)
@@ -755,18 +814,45 @@ class LibraryPanel(QWidget):
 
     def _selection_changed(self, *_: Any) -> None:
         paths = self._selected_paths()
+        record = None
         if len(paths) == 1:
             record = next((d for d in self.snapshot.documents
                            if d.path == paths[0] and d.collection == self._selected), None)  # fmt: skip
-            if record is not None:
-                status = status_of(record)
-                self.detail.setText(f"<b>{Path(record.path).name}</b> — {status.text}<br>"
-                                    f"<span style='color:gray'>{_escape(status.detail)}</span>")  # fmt: skip
-                self.detail.setToolTip(record.path)
-                self.detail.show()
-        else:
+        self._detail_record = record
+        if record is None:
             self.detail.hide()
+        else:
+            self._show_detail(record)
+            if record.status == "indexed" and (record.doc_id, record.version) not in self._guard:
+                self._ops.query(self._engine.chunks_of, record.path).success(
+                    lambda hits, r=record: self._guard_read(r, hits)
+                ).failure(lambda _exc: None).run()
         self._update_actions()
+
+    def _guard_read(self, record: DocumentRecord, hits: list[SearchHit]) -> None:
+        self._guard[(record.doc_id, record.version)] = GuardSummary.of(hits)
+        if self._detail_record == record and shiboken6.isValid(self.detail):
+            self._show_detail(record)
+
+    def _show_detail(self, record: DocumentRecord) -> None:
+        status = status_of(record)
+        html = (f"<b>{_escape(Path(record.path).name)}</b> — {status.text}<br>"
+                f"<span style='color:gray'>{_escape(status.detail)}</span>")  # fmt: skip
+        guard = self._guard.get((record.doc_id, record.version))
+        if guard is not None:
+            html += "<br>" + guard.html()
+        self.detail.setText(html)
+        self.detail.setToolTip(record.path)
+        self.detail.show()
+
+    def _detail_link(self, link: str) -> None:
+        """ "show" next to the flagged passages opens the first one at its page."""
+        record = self._detail_record
+        guard = self._guard.get((record.doc_id, record.version)) if record else None
+        if record is None or guard is None or guard.first_injection is None:
+            return
+        hit = guard.first_injection
+        self.open_source.emit(record.path, hit.page, hit.text)
 
     def select_documents(self, names: list[str]) -> None:
         """Select the rows with these file names (tests, keyboard users' scripts)."""
