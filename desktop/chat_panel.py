@@ -119,10 +119,15 @@ class AnswerData:
     finish_reason: str = "stop"
     inferred: bool = False
     unsupported: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    cloud: bool = False  # the router sent it to a cloud model
+    provider: str | None = None
+    redacted: int = 0  # values the guard replaced before sending
+    cost_usd: float | None = None
+    fallback_reason: str | None = None
 
     @property
     def local(self) -> bool:
-        return (self.backend or "") not in CLOUD_BACKENDS
+        return not self.cloud and (self.backend or "") not in CLOUD_BACKENDS
 
 
 def answer_from_result(result: AnswerResult, known: dict[int, Source]) -> AnswerData:
@@ -131,7 +136,13 @@ def answer_from_result(result: AnswerResult, known: dict[int, Source]) -> Answer
     cited = [c.source for c in result.citations]
     cited_n = {s.n for s in cited}
     timings = result.timings
+    route = getattr(result, "route", None)
     return AnswerData(
+        cloud=bool(route and route.route == "cloud"),
+        provider=route.provider if route else None,
+        redacted=sum(route.redactions.values()) if route else 0,
+        cost_usd=route.cost_usd if route else None,
+        fallback_reason=route.fallback_reason if route else None,
         text=result.answer,
         sources=sources,
         strip=list(result.sources) if result.abstained else cited,
@@ -157,7 +168,15 @@ def answer_from_turn(turn: Turn, known: dict[int, Source]) -> AnswerData:
     cited = [known[n] for n in turn.cited if n in known]
     unsupported = [(str(u.get("text", "")), tuple(u.get("missing", ())))
                    for u in info.get("unsupported", ()) if isinstance(u, dict)]  # fmt: skip
+    stored = info.get("cloud")
+    cloud: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    backend = info.get("backend")  # the route: local | cloud | none (older turns: absent)
     return AnswerData(
+        cloud=backend == "cloud",
+        provider=cloud.get("provider"),
+        redacted=sum((cloud.get("redactions") or {}).values()),
+        cost_usd=cloud.get("cost"),
+        fallback_reason=cloud.get("fallback_reason"),
         text=turn.answer,
         sources=dict(known),
         strip=cited,
@@ -165,7 +184,7 @@ def answer_from_turn(turn: Turn, known: dict[int, Source]) -> AnswerData:
         abstained=turn.abstained,
         blocked=finish == "blocked",
         model=turn.model,
-        backend=info.get("backend") or ("none" if turn.abstained else None),
+        backend=None if backend in (None, "local", "cloud") else backend,
         ttft_ms=timings.get("ttft_ms") or None,
         total_ms=timings.get("total_ms") or None,
         tokens=timings.get("completion_tokens") or None,
@@ -302,6 +321,12 @@ def _snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _model_line(data: AnswerData) -> str:
+    if data.cloud:
+        return " · ".join(x for x in (data.provider, data.model) if x)
+    return f"{data.model} · {data.backend}" if data.backend else data.model
+
+
 def _seconds(ms: float) -> str:
     if ms < 1:
         return "<1 ms"
@@ -433,7 +458,7 @@ class TurnWidget(QWidget):
         self.question_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         asked = QHBoxLayout()
         asked.addStretch(1)
-        asked.addWidget(self.question_label, 4)
+        asked.addWidget(self.question_label)
         self.card = QFrame(self)
         self.card.setObjectName("answerCard")
         self.status = QLabel("Searching your documents…", self.card)
@@ -466,6 +491,20 @@ class TurnWidget(QWidget):
         layout.setSpacing(8)
         layout.addLayout(asked)
         layout.addWidget(self.card)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_question()
+
+    def _fit_question(self) -> None:
+        """The question's bubble as wide as its longest line, at most four fifths of the row."""
+        label = self.question_label
+        metrics = label.fontMetrics()
+        longest = max((metrics.horizontalAdvance(line) for line in self.question.splitlines()),
+                      default=0)  # fmt: skip
+        margins = label.contentsMargins()
+        padding = margins.left() + margins.right() + 2 * label.frameWidth() + 28
+        label.setFixedWidth(max(60, min(longest + padding, int(self.width() * 0.8))))
 
     # streaming ---------------------------------------------------------------------------
     def add_token(self, piece: str) -> None:
@@ -586,10 +625,18 @@ class TurnWidget(QWidget):
         else:
             self.meta_layout.addWidget(_badge("cloud", "Cloud", "Answered by a cloud model"))
         parts = []
-        if data.blocked or (data.abstained and data.backend in (None, "none")):
+        if data.blocked or (data.abstained and data.backend in (None, "none") and not data.cloud):
             parts.append("no model used")
-        elif data.model:
-            parts.append(f"{data.model} · {data.backend}" if data.backend else data.model)
+        else:
+            parts.append(_model_line(data))
+        if data.cloud and data.redacted:
+            parts.append(
+                f"{data.redacted} value{'s' * (data.redacted != 1)} redacted before sending"
+            )
+        if data.cloud and data.cost_usd:
+            parts.append(f"${data.cost_usd:.4f}")
+        if data.fallback_reason:  # why the router chose as it did, in its own words
+            parts.append(data.fallback_reason)
         if data.ttft_ms:
             parts.append(f"first token {_seconds(data.ttft_ms)}")
         if data.total_ms:
@@ -609,6 +656,7 @@ class TurnWidget(QWidget):
         self.meta_label = QLabel(" · ".join(html.escape(p) for p in parts) + marks, self.meta)
         self.meta_label.setProperty("role", "hint")
         self.meta_label.setTextFormat(Qt.TextFormat.RichText)
+        self.meta_label.setWordWrap(True)
         self.meta_label.setAccessibleName("Answer details")
         self.meta_layout.addWidget(self.meta_label, 1)
         self.meta.show()
@@ -797,6 +845,7 @@ class ChatPanel(QWidget):
         self.list_status = QLabel("", pane)
         self.list_status.setProperty("role", "hint")
         self.list_status.setWordWrap(True)
+        self.list_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.addWidget(title, 1)
         top.addWidget(self.new_button)
@@ -1019,7 +1068,7 @@ class ChatPanel(QWidget):
             if not path:
                 return
         self._ops.query(export_to_file, self._engine, conversation_id, path).success(
-            lambda written: self._list_message(f"Exported to {written}")
+            lambda written: self._list_message(f"Exported to {written.name}", str(written))
         ).failure(self._list_failed).run()
 
     def rename_current(self) -> None:
@@ -1209,8 +1258,9 @@ class ChatPanel(QWidget):
         for button in (self.rename_button, self.export_button, self.delete_button):
             button.setEnabled(chosen)
 
-    def _list_message(self, text: str) -> None:
+    def _list_message(self, text: str, tip: str = "") -> None:
         self.list_status.setText(text)
+        self.list_status.setToolTip(tip or text)
         QTimer.singleShot(6000, lambda: self.list_status.setText("")
                           if self.list_status.text() == text else None)  # fmt: skip
 

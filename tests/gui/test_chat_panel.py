@@ -222,7 +222,7 @@ def test_stop_cancels_midway_and_keeps_what_was_written(make_panel, qtbot) -> No
     assert panel.send_button.isVisible() and not panel.stop_button.isVisible()
 
 
-def test_abstained_answer_says_so_and_lists_the_nearest_passages(make_panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_abstained_answer_says_so_and_lists_the_nearest_passages(make_panel, qtbot, shot) -> None:  # type: ignore[no-untyped-def]
     panel = make_panel()
     panel._engine.settings.llm.abstain_threshold = 0.99
     turn = ask(qtbot, panel, "Who won the football match on Sunday?")
@@ -230,9 +230,10 @@ def test_abstained_answer_says_so_and_lists_the_nearest_passages(make_panel, qtb
     assert "Not found in your documents" in turn.notice.text()
     assert turn.source_cards and turn.source_cards[0].source.path.endswith("lease.md")
     assert "no model used" in turn.meta_text()
+    shot(panel, "chat-abstained")
 
 
-def test_a_blocked_question_shows_the_guards_reason(make_panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_blocked_question_shows_the_guards_reason(make_panel, qtbot, shot) -> None:  # type: ignore[no-untyped-def]
     from core.guard.injection import InjectionResult
 
     panel = make_panel()
@@ -245,14 +246,16 @@ def test_a_blocked_question_shows_the_guards_reason(make_panel, qtbot) -> None: 
     assert "guard blocked" in turn.notice.text()
     assert "override_instructions" in turn.notice.text()
     assert turn.notice.kind == "block" and not turn.view.isVisibleTo(turn)
+    shot(panel, "chat-guard-blocked")
 
 
-def test_an_error_shows_inline_not_as_a_traceback(make_panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_an_error_shows_inline_not_as_a_traceback(make_panel, qtbot, shot) -> None:  # type: ignore[no-untyped-def]
     panel = make_panel()
     panel._engine.settings.llm.model = "no-such-model"
     turn = ask(qtbot, panel, "What rent does the tenant pay?")
     assert turn.notice.kind == "error"
     assert "Traceback" not in turn.notice.text() and turn.notice.text()
+    shot(panel, "chat-error")
 
 
 def test_enter_sends_and_shift_enter_adds_a_line(make_panel, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -271,7 +274,7 @@ def test_enter_sends_and_shift_enter_adds_a_line(make_panel, qtbot) -> None:  # 
     assert box.toPlainText() == ""
 
 
-def test_conversations_rename_export_reload_and_delete(make_panel, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_conversations_rename_export_reload_and_delete(make_panel, qtbot, tmp_path, shot) -> None:  # type: ignore[no-untyped-def]
     panel = make_panel()
     assert panel.stack.currentWidget() is panel.empty
     first = ask(qtbot, panel, "What rent does the tenant pay?")
@@ -301,6 +304,7 @@ def test_conversations_rename_export_reload_and_delete(make_panel, qtbot, tmp_pa
     reloaded = panel.turns[0]
     assert reloaded.answer_text() == answer
     assert reloaded.source_cards and reloaded.view.anchors()
+    shot(panel, "chat-reloaded-conversation")
     with qtbot.waitSignal(panel.open_source, timeout=2000):
         click_citation(qtbot, reloaded, reloaded.source_cards[0].source.n)
 
@@ -324,7 +328,7 @@ def test_export_asks_for_a_file_with_the_dialog(make_panel, qtbot, tmp_path, mon
     assert chosen.with_suffix(".md").read_text(encoding="utf-8").startswith("#")
 
 
-def test_empty_states_and_accessible_names(make_panel, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_empty_states_and_accessible_names(make_panel, qtbot, tmp_path, shot) -> None:  # type: ignore[no-untyped-def]
     empty = tmp_path / "nothing"
     empty.mkdir()
     panel = make_panel(folder=empty)
@@ -336,9 +340,35 @@ def test_empty_states_and_accessible_names(make_panel, qtbot, tmp_path) -> None:
         assert widget.accessibleName()
     panel.set_collections(["contracts", "letters"])
     assert "2 collections" in panel.scope.text()
+    shot(panel, "chat-empty-library")
 
 
 def _left():  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_a_cloud_answer_says_where_it_went_and_a_stored_local_one_is_offline(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from core.chat.store import Turn
+    from desktop.chat_panel import AnswerData, TurnWidget, answer_from_turn
+
+    turn = TurnWidget("What rent does the tenant pay?")
+    qtbot.addWidget(turn)
+    turn.finish(AnswerData(text="2,400 euros [1].", model="gpt-4o-mini", backend="openai",
+                           cloud=True, provider="openai", redacted=2, cost_usd=0.0004))  # fmt: skip
+    badges = [w.text() for w in turn.meta.findChildren(type(turn.status))]
+    assert "Cloud" in badges and "Offline" not in badges
+    assert "openai · gpt-4o-mini" in turn.meta_text() and "2 values redacted" in turn.meta_text()
+
+    stored = Turn(ordinal=0, question="q", search_query="q", user_content="u", answer="a",
+                  abstained=False, model="smollm2", cited=(), inferred=False,
+                  info={"backend": "local", "cloud": None, "timings": {"ttft_ms": 80.0}})  # fmt: skip
+    data = answer_from_turn(stored, {})
+    assert data.local and data.backend is None and data.ttft_ms == 80.0
+    cloud = Turn(ordinal=1, question="q", search_query="q", user_content="u", answer="a",
+                 abstained=False, model="claude", cited=(), inferred=False,
+                 info={"backend": "cloud", "cloud": {"provider": "anthropic",
+                                                     "redactions": {"EMAIL": 1}}})  # fmt: skip
+    data = answer_from_turn(cloud, {})
+    assert not data.local and data.provider == "anthropic" and data.redacted == 1
