@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QRegularExpression, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QRegularExpression, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -70,6 +70,7 @@ CLOUD_BACKENDS = frozenset({"cloud", "openai", "anthropic", "gemini", "openai-co
 ABSTAIN_PREFIX = "I could not find this in your documents."
 SNIPPET_CHARS = 170
 COLUMN_WIDTH = 880  # the transcript reads like a page, not a banner
+NARROW_WIDTH = 820  # below this the chat list folds away (the toggle brings it back)
 UNSUPPORTED_TIP = "Not supported by the sources"
 UNSUPPORTED_TINT = ("#FFF3BF", "#4D3F0F")  # light, dark
 UNSUPPORTED_LINE = "#E8590C"
@@ -492,19 +493,16 @@ class TurnWidget(QWidget):
         layout.addLayout(asked)
         layout.addWidget(self.card)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_question()
-
-    def _fit_question(self) -> None:
-        """The question's bubble as wide as its longest line, at most four fifths of the row."""
+    def fit_question(self, row_width: int) -> None:
+        """The question's bubble as wide as its longest line, at most four fifths of the row
+        (the panel passes the transcript's width: the turn's own would only ever grow)."""
         label = self.question_label
         metrics = label.fontMetrics()
         longest = max((metrics.horizontalAdvance(line) for line in self.question.splitlines()),
                       default=0)  # fmt: skip
         margins = label.contentsMargins()
         padding = margins.left() + margins.right() + 2 * label.frameWidth() + 28
-        label.setFixedWidth(max(60, min(longest + padding, int(self.width() * 0.8))))
+        label.setFixedWidth(max(60, min(longest + padding, int(row_width * 0.8))))
 
     # streaming ---------------------------------------------------------------------------
     def add_token(self, piece: str) -> None:
@@ -620,10 +618,12 @@ class TurnWidget(QWidget):
 
     def _show_meta(self, data: AnswerData) -> None:
         _clear(self.meta_layout)
+        top = Qt.AlignmentFlag.AlignTop
         if data.local:
-            self.meta_layout.addWidget(_badge("offline", "Offline", "Answered on this machine"))
+            badge = _badge("offline", "Offline", "Answered on this machine")
         else:
-            self.meta_layout.addWidget(_badge("cloud", "Cloud", "Answered by a cloud model"))
+            badge = _badge("cloud", "Cloud", "Answered by a cloud model")
+        self.meta_layout.addWidget(badge, 0, top)
         parts = []
         if data.blocked or (data.abstained and data.backend in (None, "none") and not data.cloud):
             parts.append("no model used")
@@ -658,7 +658,7 @@ class TurnWidget(QWidget):
         self.meta_label.setTextFormat(Qt.TextFormat.RichText)
         self.meta_label.setWordWrap(True)
         self.meta_label.setAccessibleName("Answer details")
-        self.meta_layout.addWidget(self.meta_label, 1)
+        self.meta_layout.addWidget(self.meta_label, 1, top)
         self.meta.show()
 
     def _cite(self, n: int) -> None:
@@ -798,11 +798,14 @@ class ChatPanel(QWidget):
         self.turns: list[TurnWidget] = []
         self.has_documents = True
         self.setStyleSheet(STYLE)
+        self._narrow: bool | None = None
+        self._title = "New chat"
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self._build_list())
+        self.list_pane = self._build_list()
+        splitter.addWidget(self.list_pane)
         splitter.addWidget(self._build_chat())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([230, 770])
+        splitter.setSizes([220, 780])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -810,6 +813,7 @@ class ChatPanel(QWidget):
         changed = getattr(ops, "changed", None)
         if changed is not None:
             changed.connect(self._on_changed)
+        self.setFocusProxy(self.question_box)
         self.refresh_conversations()
         self._check_library()
 
@@ -909,11 +913,66 @@ class ChatPanel(QWidget):
         bar.valueChanged.connect(lambda value: setattr(self, "_follow", value >= bar.maximum() - 8))
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.transcript)
+        self.transcript.viewport().installEventFilter(self)
+        self.list_toggle = QToolButton(pane)
+        self.list_toggle.setProperty("flat", True)
+        self.list_toggle.setCheckable(True)
+        self.list_toggle.setChecked(True)
+        self.list_toggle.setAccessibleName("Show the chat list")
+        self.list_toggle.toggled.connect(self._show_list)
+        self.title = QLabel("New chat", pane)
+        self.title.setStyleSheet("font-weight: 600;")
+        self.title.setAccessibleName("Chat title")
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.installEventFilter(self)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.list_toggle)
+        header.addWidget(self.title, 1)
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(6, 0, 0, 0)
+        layout.addLayout(header)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self._build_composer(pane))
+        self._show_list(True)
         return pane
+
+    def _set_title(self, title: str) -> None:
+        self._title = title
+        self.title.setToolTip(title)
+        width = max(40, self.title.width())
+        self.title.setText(
+            self.title.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, width)
+        )
+
+    def _show_list(self, shown: bool) -> None:
+        self.list_pane.setVisible(shown)
+        self.list_toggle.setIcon(icon("chevron-left" if shown else "chevron-right"))
+        self.list_toggle.setToolTip("Hide the chat list" if shown else "Show the chat list")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_WIDTH
+        self.keys_hint.setVisible(self.width() >= NARROW_WIDTH - 160)
+        if narrow != self._narrow:  # crossing the line folds or unfolds the list, once
+            self._narrow = narrow
+            self.list_toggle.setChecked(not narrow)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            if watched is self.transcript.viewport():
+                self._fit_questions()
+            elif watched is self.title:
+                self._set_title(self._title)
+        return super().eventFilter(watched, event)
+
+    def _row_width(self) -> int:
+        return min(COLUMN_WIDTH, self.transcript.viewport().width()) - 16
+
+    def _fit_questions(self) -> None:
+        width = self._row_width()
+        for turn in self.turns:
+            turn.fit_question(width)
 
     def _build_empty(self, parent: QWidget) -> QWidget:
         page = QWidget(parent)
@@ -950,15 +1009,16 @@ class ChatPanel(QWidget):
         self.stop_button.hide()
         self.scope = QLabel("", box)
         self.scope.setProperty("role", "hint")
-        keys = QLabel(KEYS_HINT, box)
-        keys.setProperty("role", "hint")
+        self.scope.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.keys_hint = QLabel(KEYS_HINT, box)
+        self.keys_hint.setProperty("role", "hint")
         row = QHBoxLayout()
         row.addWidget(self.question_box, 1)
         row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.stop_button, 0, Qt.AlignmentFlag.AlignBottom)
         hints = QHBoxLayout()
         hints.addWidget(self.scope, 1)
-        hints.addWidget(keys)
+        hints.addWidget(self.keys_hint)
         layout = QVBoxLayout(box)
         layout.setContentsMargins(10, 8, 10, 6)
         layout.setSpacing(4)
@@ -990,6 +1050,7 @@ class ChatPanel(QWidget):
         self._current = None
         self._known = {}
         self._clear_transcript()
+        self._set_title("New chat")
         self.list.blockSignals(True)
         self.list.setCurrentRow(-1)
         self.list.clearSelection()
@@ -1030,6 +1091,8 @@ class ChatPanel(QWidget):
         self._known = {}
         self._clear_transcript()
         self._select(conversation_id)
+        conversation = self._conversation(conversation_id)
+        self._set_title(conversation.title if conversation else "")
         self._update_tools()
         self._ops.query(self._engine.turns, conversation_id).success(
             lambda turns: self._show_turns(conversation_id, turns)
@@ -1153,6 +1216,7 @@ class ChatPanel(QWidget):
         turn.source_requested.connect(self._open)
         self.column_layout.insertWidget(self.column_layout.count() - 1, turn)
         self.turns.append(turn)
+        turn.fit_question(self._row_width())
         self.stack.setCurrentWidget(self.transcript)
         return turn
 
@@ -1208,6 +1272,7 @@ class ChatPanel(QWidget):
             self.list.addItem(item)
             if conversation.id == self._current:
                 self.list.setCurrentItem(item)
+                self._set_title(conversation.title)
         self.list.blockSignals(False)
         if self._current is not None and self._conversation(self._current) is None:
             self.new_chat()  # deleted elsewhere

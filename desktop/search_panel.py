@@ -210,6 +210,7 @@ class SearchPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.stack, 1)
         self._show_scope()
+        self.setFocusProxy(self.box)
         changed = getattr(ops, "changed", None)
         if changed is not None:
             changed.connect(self._on_changed)

@@ -173,6 +173,16 @@ def test_streamed_answer_renders_markdown_and_citations_open_the_page(
     assert opened.args == [card.path, card.page, card.text]
     shot(panel, "chat-streamed-answer-with-citations")
 
+    # in a narrow window the chat list folds away and nothing is cut off on the right
+    panel.resize(600, 820)
+    qtbot.waitUntil(lambda: not panel.list_pane.isVisible())
+    viewport = panel.transcript.viewport()
+    qtbot.waitUntil(lambda: turn.card.width() <= viewport.width())
+    assert turn.question_label.width() <= viewport.width()
+    shot(panel, "chat-narrow")
+    panel.list_toggle.click()
+    assert panel.list_pane.isVisible()
+
 
 def test_citation_into_a_pdf_carries_its_page(make_panel, qtbot, docs, shared_data) -> None:  # type: ignore[no-untyped-def]
     import shutil
