@@ -492,7 +492,7 @@ class Engine(CloudFacade):
             blocked_reason=blocked, route=None if blocked else self.cloud_route(backend),
         )  # fmt: skip
         result.question_injection = check
-        if not result.abstained and result.sources:
+        if not result.abstained and result.sources and result.attribution is None:
             passages = {source.n: source.text for source in result.sources}
             verdicts = check_grounding(result.answer, passages, self.embedder)
             result.unsupported = [v for v in verdicts if not v.supported]

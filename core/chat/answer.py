@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.chat.attribution import attribute_answer
 from core.chat.citations import resolve_citations
 from core.chat.condense import condense_question
 from core.chat.documents import detect_document_task, run_document_task
@@ -100,6 +101,7 @@ def ask(
         llms, config, question, query, [] if weak else hits, turns,
         conversation_id=conversation.id, model=model, relevance=relevance, timings=timings,
         started=started, on_token=on_token, cancel=cancel, store=store, route=route,
+        embedder=getattr(engine, "embedder", None),
     )
 
 
@@ -136,7 +138,10 @@ def generate_answer(
     cancel: CancelToken | None,
     store: ConversationStore,
     route: CloudRoute | None = None,
+    embedder: Any = None,
 ) -> AnswerResult:
+    """Prompt, stream, then cite each sentence from the grounding check's alignment (the
+    embedder, when given, lets a paraphrase count as supported)."""
     def prompt(llm: LLMBackend, shown: Sequence[SearchHit], kept: Sequence[Turn]) -> BuiltPrompt:
         prompt_started = time.perf_counter()
         built = build_prompt(
@@ -154,7 +159,9 @@ def generate_answer(
     llm, built, generation = routed.llm, routed.built, routed.generation
     by_rank = {h.chunk_id: i for i, h in enumerate(hits)}
     shown = sorted(built.turn_sources, key=lambda s: by_rank.get(s.chunk_id, len(by_rank)))
-    resolved = resolve_citations(generation.text, built.visible, fallback=shown)
+    resolved = resolve_citations(generation.text, built.visible)
+    earlier = [s for n, s in built.visible.items() if s not in shown]
+    attribution, verdicts = attribute_answer(resolved.text, [*shown, *earlier], embedder)
     timings.ttft_ms = generation.ttft_ms
     timings.generation_ms = generation.total_ms - generation.ttft_ms
     timings.prompt_tokens = generation.prompt_tokens
@@ -162,11 +169,12 @@ def generate_answer(
     timings.cached_tokens = generation.cached_tokens
     timings.total_ms = ms_since(started)
     result = AnswerResult(
-        answer=resolved.text, citations=resolved.citations, sources=shown, abstained=False,
+        answer=resolved.text, citations=attribution.citations, sources=shown, abstained=False,
         model=llm.name, backend=llm.backend, route=routed.info, conversation_id=conversation_id,
         turn=len(turns), search_query=query, relevance=relevance,
         finish_reason=generation.finish_reason, dangling_citations=resolved.dangling,
-        timings=timings,
+        timings=timings, unsupported=[v for v in verdicts if not v.supported],
+        attribution=attribution,
     )
     save_turn(store, result, question, built.user_content, generation.text, built.new_sources)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.chat.attribution import Attribution
 from core.chat.citations import Citation
 from core.chat.routing import RouteInfo
 from core.chat.sources import Source
@@ -54,6 +55,8 @@ class AnswerResult:
     question_injection: InjectionResult | None = None
     # Which model answered (local or cloud), what left the machine, what it cost.
     route: RouteInfo | None = None
+    # Per-sentence citations from the grounding alignment (None: not graded, e.g. abstained).
+    attribution: Attribution | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,4 +83,5 @@ class AnswerResult:
             "question_injection": (
                 self.question_injection.as_dict() if self.question_injection else None
             ),
+            "attribution": self.attribution.to_json() if self.attribution else None,
         }

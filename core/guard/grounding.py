@@ -8,7 +8,7 @@ paraphrase but never a number or a name that no cited passage contains.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,13 @@ class SentenceSupport:
     supported: bool
     missing: tuple[str, ...]  # numbers, names or terms no cited passage contains
     similarity: float | None = None
+    # The alignment: passages that support the sentence on their own, best first (whatever
+    # the sentence cites), and the one a per-sentence citation should point to.
+    supporting: tuple[int, ...] = ()
+
+    @property
+    def aligned(self) -> int | None:
+        return self.supporting[0] if self.supporting else None
 
 
 def split_sentences(answer: str) -> list[tuple[int, int, str]]:
@@ -49,8 +56,22 @@ def check_grounding(answer: str, sources: dict[int, str], embedder: Any = None) 
         cited = tuple(int(n) for n in CITATION_RE.findall(sentence))
         numbers = [n for n in cited if n in sources] or list(sources)
         score = similarity.best(index, numbers) if similarity and numbers else None
-        results.append(_check(sentence, start, end, cited, [sources[n] for n in numbers], score))
+        verdict = _check(sentence, start, end, cited, [sources[n] for n in numbers], score)
+        results.append(replace(verdict, supporting=_supporting(sentence, index, sources, similarity)))
     return results
+
+
+def _supporting(
+    sentence: str, index: int, sources: dict[int, str], similarity: _Similarity | None
+) -> tuple[int, ...]:
+    """Each passage that supports the sentence alone, the most similar first (rank order
+    breaks ties, and orders them when there is no embedder)."""
+    found = []
+    for rank, n in enumerate(sources):
+        score = similarity.best(index, [n]) if similarity else None
+        if _check(sentence, 0, 0, (), [sources[n]], score).supported:
+            found.append((-(score if score is not None else 0.0), rank, n))
+    return tuple(n for _, _, n in sorted(found))
 
 
 def _check(sentence: str, start: int, end: int, cited: tuple[int, ...], passages: list[str],
