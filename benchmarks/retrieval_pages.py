@@ -21,14 +21,19 @@ import hashlib
 import inspect
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks.common import DATA, REPO, WORK, emit, percentile
 from core.engine import Engine
-from core.index.search import DEFAULT_TUNING, SearchTuning, search_store
+from core.index.embedder import SentenceTransformerEmbedder
+from core.index.search import DEFAULT_TUNING, SearchTuning, build_filter, search_store
 from core.index.types import SearchHit, SearchMode
 from core.ingest.pipeline import embedding_text
+from core.settings import DEFAULT_EMBED_MODEL
 
 FINANCEBENCH = DATA / "financebench_dev"
 CHUNK_DEPTH = 40  # chunks fetched per question: enough for 10 distinct pages
@@ -62,6 +67,9 @@ def variants() -> dict[str, Variant]:
     return {
         "vector": Variant("vector", plain),
         "keyword": Variant("keyword", plain),
+        "keyword+query": Variant("keyword", query),
+        "keyword+query+doc+names": Variant("keyword", names),
+        "keyword default (+page)": Variant("keyword", DEFAULT_TUNING),
         "hybrid": Variant("hybrid", plain),
         "hybrid+query": Variant("hybrid", query),
         "hybrid+query+doc": Variant("hybrid", docs),
@@ -118,7 +126,17 @@ def ranked_docs(hits: list[SearchHit]) -> list[str]:
     return list(dict.fromkeys(Path(hit.path).stem for hit in hits))
 
 
-def evaluate(engine: Engine, variant: Variant, items: list[Question]) -> dict[str, float]:
+class KeywordOnlyEmbedder(SentenceTransformerEmbedder):
+    """The real tokenizer (so chunks are cut as usual) and no vectors: keyword variants
+    of the whole set at the cost of parsing alone, when embedding it all is too slow."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.full((len(texts), self.dim), self.dim**-0.5, dtype=np.float32)
+
+
+def evaluate(
+    engine: Engine, variant: Variant, items: list[Question], where: str | None
+) -> dict[str, float]:
     hit5 = hit10 = gold5 = doc5 = 0.0
     latency = []
     gold_total = sum(len(q.pages) for q in items)
@@ -126,7 +144,7 @@ def evaluate(engine: Engine, variant: Variant, items: list[Question]) -> dict[st
         started = time.perf_counter()
         vector = engine.embedder.embed([q.text])[0] if variant.mode != "keyword" else None
         hits = search_store(
-            engine.store, q.text, vector, k=CHUNK_DEPTH, mode=variant.mode, where=None,
+            engine.store, q.text, vector, k=CHUNK_DEPTH, mode=variant.mode, where=where,
             tuning=variant.tuning,
         )  # fmt: skip
         latency.append(time.perf_counter() - started)
@@ -152,11 +170,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--variant", action="append", help="run only these variants")
     parser.add_argument("--max-pages", type=int, help="only filings of at most N pages")
+    parser.add_argument("--docs", help="only these filings (comma-separated name prefixes)")
+    parser.add_argument(
+        "--keyword-only", action="store_true", help="no embeddings: keyword variants only"
+    )
     args = parser.parse_args()
     pdfs = filings(args.max_pages)
+    if args.docs:
+        prefixes = tuple(args.docs.split(","))
+        pdfs = [pdf for pdf in pdfs if pdf.name.startswith(prefixes)]
     subset = f"_max{args.max_pages}p" if args.max_pages else ""
+    subset += "_keyword" if args.keyword_only else ""
     home = WORK / f"financebench_home_{ingest_fingerprint()}{subset}"
-    with Engine(home) as engine:
+    embedder = KeywordOnlyEmbedder(DEFAULT_EMBED_MODEL) if args.keyword_only else None
+    with Engine(home, embedder=embedder) as engine:
         started = time.perf_counter()
         report = engine.ingest(pdfs, "financebench")
         result: dict[str, object] = {
@@ -170,11 +197,16 @@ def main() -> None:
         names = {pdf.stem for pdf in pdfs}
         items = [q for q in questions() if q.doc in names]
         result["questions"] = len(items)
+        # The home may hold more filings (an earlier, larger run): search these only.
+        paths = [d.path for d in engine.documents("financebench") if Path(d.path).stem in names]
+        where = build_filter(None, paths)
         engine.embedder.embed(["warm up"])
         for name, variant in variants().items():
+            if args.keyword_only and variant.mode != "keyword":
+                continue
             if args.variant and name not in args.variant:
                 continue
-            result[name] = evaluate(engine, variant, items)
+            result[name] = evaluate(engine, variant, items, where)
     emit(result)
 
 

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import argparse
 import math
+import random
+import shutil
 import time
+from pathlib import Path
 
 from benchmarks.common import WORK, emit, scifact_qrels, scifact_queries, write_scifact_documents
 from core.engine import Engine
+from core.index.search import SearchTuning, search_store
 from core.index.types import SearchHit, SearchMode
+
+# Hybrid search without the rescoring for long filings (core/index/search.py).
+PLAIN = SearchTuning(expand_query=False, doc_prior=0.0, doc_names=0.0, page_fusion=0.0)
 
 CHUNK_DEPTH = 300  # chunks fetched per query: enough for 100 distinct documents
 
@@ -35,13 +42,22 @@ def recall_at(ranking: list[str], relevant: dict[str, int], k: int) -> float:
     return len(set(ranking[:k]) & set(relevant)) / len(relevant) if relevant else 0.0
 
 
-def evaluate(engine: Engine, mode: SearchMode, limit: int | None) -> dict[str, float]:
+def evaluate(
+    engine: Engine, mode: SearchMode, limit: int | None, tuning: SearchTuning | None = None
+) -> dict[str, float]:
     queries, qrels = scifact_queries(), scifact_qrels()
     ids = [q for q in queries if q in qrels][:limit]
     ndcg, recall, latency = [], [], []
     for qid in ids:
         started = time.perf_counter()
-        hits = engine.search(queries[qid], k=CHUNK_DEPTH, mode=mode)
+        if tuning is None:
+            hits = engine.search(queries[qid], k=CHUNK_DEPTH, mode=mode)
+        else:
+            vector = engine.embedder.embed([queries[qid]])[0]
+            hits = search_store(
+                engine.store, queries[qid], vector, k=CHUNK_DEPTH, mode=mode, where=None,
+                tuning=tuning,
+            )  # fmt: skip
         latency.append(time.perf_counter() - started)
         ranking = ranked_documents(hits)
         ndcg.append(ndcg_at(ranking, qrels[qid], 10))
@@ -57,9 +73,17 @@ def evaluate(engine: Engine, mode: SearchMode, limit: int | None) -> dict[str, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, help="evaluate only the first N queries")
+    parser.add_argument(
+        "--sample", type=int, help="a corpus of N abstracts: the evaluated queries' "
+        "relevant ones plus random others (quicker; not comparable to full-corpus numbers)",
+    )  # fmt: skip
     args = parser.parse_args()
     docs = write_scifact_documents(WORK / "scifact_docs")
-    with Engine(WORK / "scifact_home") as engine:
+    home = WORK / "scifact_home"
+    if args.sample:
+        docs = sample_documents(docs, args.sample, args.limit)
+        home = WORK / f"scifact_home_sample{args.sample}_{args.limit}"
+    with Engine(home) as engine:
         report = engine.ingest([docs], "scifact")  # incremental: free when already indexed
         result: dict[str, object] = {
             "benchmark": "retrieval_scifact",
@@ -69,7 +93,25 @@ def main() -> None:
         }
         for mode in ("vector", "keyword", "hybrid"):
             result[mode] = evaluate(engine, mode, args.limit)
+        result["hybrid_without_rescoring"] = evaluate(engine, "hybrid", args.limit, PLAIN)
     emit(result)
+
+
+def sample_documents(folder: Path, size: int, limit: int | None) -> Path:
+    """A folder of `size` abstracts holding every relevant one of the evaluated queries."""
+    target = folder.parent / f"scifact_sample{size}_{limit}"
+    if (target / ".complete").exists():
+        return target
+    queries, qrels = scifact_queries(), scifact_qrels()
+    ids = [q for q in queries if q in qrels][:limit]
+    relevant = {doc for qid in ids for doc in qrels[qid]}
+    others = sorted(p.stem for p in folder.glob("*.md") if p.stem not in relevant)
+    chosen = relevant | set(random.Random(15).sample(others, max(0, size - len(relevant))))
+    target.mkdir(parents=True, exist_ok=True)
+    for doc in chosen:
+        shutil.copy(folder / f"{doc}.md", target / f"{doc}.md")
+    (target / ".complete").touch()
+    return target
 
 
 if __name__ == "__main__":

@@ -72,22 +72,22 @@ def search_store(
 ) -> list[SearchHit]:
     """Rank chunks for `query`; `vector` is its embedding (unused in keyword mode)."""
     keyword_query = expand_query(query) if tuning.expand_query else query
+    depth = max(k, tuning.candidates)
     if mode == "keyword":
-        rows = store.keyword_search(keyword_query, k, where)
-        scored = [(row, row["score"]) for row in rows]
+        rows = store.keyword_search(keyword_query, depth, where)
+        scored = rescore([(row, row["score"]) for row in rows], query, tuning)
     elif vector is None:
         raise ValueError(f"{mode} search needs the query's vector")
     elif mode == "vector":
         scored = [(row, row["score"]) for row in store.vector_search(vector, k, where)]
     else:
-        depth = max(k, tuning.candidates)
         # Both searches run in LanceDB's native code, which releases the GIL: in parallel
         # the hybrid query costs about as much as the slower of the two.
         keyword = _POOL.submit(store.keyword_search, keyword_query, depth, where)
         rankings = [store.vector_search(vector, depth, where), keyword.result()]
-        fused = reciprocal_rank_fusion(rankings, rrf_k or tuning.rrf_k)[: max(k, depth)]
-        scored = rescore(fused, query, tuning)[:k]
-    return [to_hit(row, score) for row, score in scored]
+        fused = reciprocal_rank_fusion(rankings, rrf_k or tuning.rrf_k)
+        scored = rescore(fused, query, tuning)
+    return [to_hit(row, score) for row, score in scored[:k]]
 
 
 Scored = list[tuple[dict[str, Any], float]]
