@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -64,8 +65,10 @@ if TYPE_CHECKING:
     from core.chat.store import Conversation, Turn
 
 RENDER_INTERVAL_MS = 60  # streamed text is re-rendered at most this often
+STATUS_MS = 6000  # how long "Exported to …" and the like stay under the chat list
 CITE_SCHEME = "cite"
-MARKER_PATTERN = r"\[(\d+(?:\s*[,;]\s*\d+)*)\]"
+INLINE_CODE_RE = re.compile(r"`[^`\n]+`")
+MARKER_RE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 CLOUD_BACKENDS = frozenset({"cloud", "openai", "anthropic", "gemini", "openai-compatible"})
 ABSTAIN_PREFIX = "I could not find this in your documents."
 SNIPPET_CHARS = 170
@@ -197,44 +200,42 @@ def answer_from_turn(turn: Turn, known: dict[int, Source]) -> AnswerData:
 
 # -- Markdown with links and marks ----------------------------------------------------------
 def render_markdown(document: QTextDocument, text: str, sources: dict[int, Source]) -> None:
-    """`text` as GitHub Markdown: code and tables styled, [n] markers as cite:n links."""
-    document.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-    _style_code(document)
+    """`text` as GitHub Markdown: [n] markers as cite:n links, code and tables styled."""
+    document.setMarkdown(
+        linked_markdown(text, sources), QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+    )
+    _style_code(document, inline=INLINE_CODE_RE.search(text) is not None)
     _style_tables(document.rootFrame())
-    link_citations(document, sources)
 
 
-def _link_colour() -> QColor:
-    return QColor("#748FFC" if is_dark() else "#3B5BDB")
+def linked_markdown(text: str, sources: dict[int, Source]) -> str:
+    """[n] markers rewritten as Markdown links to cite:n (with the passage as their tooltip),
+    outside code: the Markdown reader then makes the anchors itself, in one pass."""
+    lines, fenced = [], False
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced:
+            parts = line.split("`")  # even parts lie outside inline code
+            for i in range(0, len(parts), 2):
+                parts[i] = MARKER_RE.sub(lambda m: _marker_links(m, sources), parts[i])
+            line = "`".join(parts)
+        lines.append(line)
+    return "".join(lines)
 
 
-def link_citations(document: QTextDocument, sources: dict[int, Source]) -> None:
-    """Each number of a [n] or [n, m] marker becomes a link to cite:n."""
-    pattern = QRegularExpression(MARKER_PATTERN)
-    found = document.find(pattern, 0)
-    while not found.isNull():
-        start, marker = found.selectionStart(), found.selectedText()
-        numbers = list(re.finditer(r"\d+", marker))
-        for match in numbers:
-            n = int(match.group())
-            # a lone [n] is linked whole: a bigger target to click
-            first, last = (0, len(marker)) if len(numbers) == 1 else match.span()
-            cursor = QTextCursor(document)
-            cursor.setPosition(start + first)
-            cursor.setPosition(start + last, QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(_link_format(n, sources.get(n)))
-        found = document.find(pattern, found)
+def _marker_links(marker: re.Match[str], sources: dict[int, Source]) -> str:
+    numbers = [int(x) for x in re.findall(r"\d+", marker.group())]
 
+    def link(n: int, label: str) -> str:
+        source = sources.get(n)
+        title = f"[{n}] {_where(source)}: {_snippet(source.text, 200)}" if source else f"[{n}]"
+        title = title.replace("\\", "/").replace('"', "'")
+        return f'[{label}]({CITE_SCHEME}:{n} "{title}")'
 
-def _link_format(n: int, source: Source | None) -> QTextCharFormat:
-    fmt = QTextCharFormat()
-    fmt.setAnchor(True)
-    fmt.setAnchorHref(f"{CITE_SCHEME}:{n}")
-    fmt.setForeground(_link_colour())
-    fmt.setFontWeight(600)
-    if source is not None:
-        fmt.setToolTip(f"[{n}] {_where(source)}\n{_snippet(source.text, 240)}")
-    return fmt
+    if len(numbers) == 1:  # a lone [n] is linked whole: a bigger target to click
+        return link(numbers[0], f"\\[{numbers[0]}\\]")
+    return "\\[" + ", ".join(link(n, str(n)) for n in numbers) + "\\]"
 
 
 def mark_unsupported(document: QTextDocument, sentences: list[tuple[str, tuple[str, ...]]]) -> int:
@@ -264,7 +265,7 @@ def mark_unsupported(document: QTextDocument, sentences: list[tuple[str, tuple[s
     return marked
 
 
-def _style_code(document: QTextDocument) -> None:
+def _style_code(document: QTextDocument, *, inline: bool = True) -> None:
     """Fenced code on a tinted block, inline code on a tinted run."""
     tint = QColor("#2C3035" if is_dark() else "#F1F3F5")
     block = document.begin()
@@ -276,7 +277,7 @@ def _style_code(document: QTextDocument) -> None:
             fmt.setBackground(tint)
             fmt.setLeftMargin(4)
             QTextCursor(block).setBlockFormat(fmt)
-        else:
+        elif inline:  # walking every fragment costs: only when there is inline code
             _tint_inline_code(block, tint)
         block = block.next()
 
@@ -350,9 +351,30 @@ class AnswerView(QTextBrowser):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Answer")
-        self.document().setDocumentMargin(2)
-        self.document().documentLayout().documentSizeChanged.connect(self._fit)
         self.anchorClicked.connect(self._anchor)
+
+    def show_markdown(
+        self,
+        text: str,
+        sources: dict[int, Source],
+        unsupported: list[tuple[str, tuple[str, ...]]] | None = None,
+    ) -> int:
+        """Render into a fresh document and swap it in: the layout runs once, not after
+        every format change. Returns how many unsupported sentences were marked."""
+        document = QTextDocument(self)
+        document.setDefaultFont(self.font())
+        document.setDocumentMargin(2)
+        render_markdown(document, text, sources)
+        marked = mark_unsupported(document, unsupported) if unsupported else 0
+        old = self.document()
+        ours = old.parent() is self  # the first document belongs to Qt, which deletes it
+        self.setDocument(document)
+        document.documentLayout().documentSizeChanged.connect(self._fit)
+        document.setTextWidth(self.viewport().width())
+        if ours:
+            old.deleteLater()
+        self._fit()
+        return marked
 
     def _anchor(self, url: QUrl) -> None:
         if url.scheme() == CITE_SCHEME and url.path().isdigit():
@@ -447,6 +469,7 @@ class TurnWidget(QWidget):
         self.streamed = ""
         self.finished = False
         self.marked = 0
+        self.renders = 0  # times the streamed text was rendered
         self.source_cards: list[SourceCard] = []
         self._sources: dict[int, Source] = {}
         self._timer = QTimer(self, singleShot=True, interval=RENDER_INTERVAL_MS)
@@ -513,9 +536,14 @@ class TurnWidget(QWidget):
     def _render_stream(self) -> None:
         if self.finished or not self.streamed:
             return
+        started = time.perf_counter()
+        self.renders += 1
         self.status.hide()
         self.view.show()
-        render_markdown(self.view.document(), self.streamed, self._sources)
+        self.view.show_markdown(self.streamed, self._sources)
+        # a long answer takes longer to lay out: render less often, the window stays live
+        spent_ms = (time.perf_counter() - started) * 1000
+        self._timer.setInterval(max(RENDER_INTERVAL_MS, int(3 * spent_ms)))
 
     def stopping(self) -> None:
         self.status.setText("Stopping…")
@@ -544,8 +572,7 @@ class TurnWidget(QWidget):
             text = "" if data.strip else data.text.removeprefix(ABSTAIN_PREFIX).strip()
         if text:
             self.view.show()
-            render_markdown(self.view.document(), text, data.sources)
-            self.marked = mark_unsupported(self.view.document(), data.unsupported)
+            self.marked = self.view.show_markdown(text, data.sources, data.unsupported)
         else:
             self.view.hide()
         self._show_sources(data)
@@ -557,7 +584,7 @@ class TurnWidget(QWidget):
         self.status.hide()
         if self.streamed:
             self.view.show()
-            render_markdown(self.view.document(), self.streamed, self._sources)
+            self.view.show_markdown(self.streamed, self._sources)
         self.notice.show_message("warning", "The answer failed", message, "error")
 
     def stopped_early(self) -> None:
@@ -850,6 +877,8 @@ class ChatPanel(QWidget):
         self.list_status.setProperty("role", "hint")
         self.list_status.setWordWrap(True)
         self.list_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._status_timer = QTimer(self, singleShot=True, interval=STATUS_MS)
+        self._status_timer.timeout.connect(lambda: self.list_status.setText(""))
         top = QHBoxLayout()
         top.addWidget(title, 1)
         top.addWidget(self.new_button)
@@ -1326,8 +1355,7 @@ class ChatPanel(QWidget):
     def _list_message(self, text: str, tip: str = "") -> None:
         self.list_status.setText(text)
         self.list_status.setToolTip(tip or text)
-        QTimer.singleShot(6000, lambda: self.list_status.setText("")
-                          if self.list_status.text() == text else None)  # fmt: skip
+        self._status_timer.start()  # owned by the panel: it dies with it
 
     def _list_failed(self, error: BaseException) -> None:
         self._list_message(error_message(error))

@@ -142,16 +142,16 @@ def test_streamed_answer_renders_markdown_and_citations_open_the_page(
 
     shutil.copy(shared_data / "pdfs" / PDF, docs / PDF)
     panel = make_panel(markdown_answer, delay=0.01)
-    tokens: list[str] = []
     panel.question_box.setPlainText(
         "What rent does the tenant pay, and when is the stabilizer trim checklist used?"
     )
     panel.send_button.click()
     assert panel.busy and panel.stop_button.isVisible() and not panel.send_button.isVisible()
     turn = panel.turns[-1]
-    turn.view.document().contentsChanged.connect(lambda: tokens.append(turn.view.toPlainText()))
+    qtbot.waitUntil(lambda: turn.answer_text().startswith("In short"), timeout=WAIT_MS)
+    assert panel.busy, "the answer shows while it streams, not only at the end"
     qtbot.waitUntil(lambda: not panel.busy, timeout=WAIT_MS)
-    assert len(tokens) > 1, "the answer was rendered while it streamed, not only at the end"
+    assert turn.renders > 1
     assert turn.finished and turn.data is not None
     text = turn.answer_text()
     assert "In short" in text and "**" not in text  # Markdown rendered, not shown raw
@@ -382,3 +382,15 @@ def test_a_cloud_answer_says_where_it_went_and_a_stored_local_one_is_offline(qtb
                                                      "redactions": {"EMAIL": 1}}})  # fmt: skip
     data = answer_from_turn(cloud, {})
     assert not data.local and data.provider == "anthropic" and data.redacted == 1
+
+
+def test_markers_become_links_outside_code_only(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from desktop.chat_panel import AnswerView
+
+    view = AnswerView()
+    qtbot.addWidget(view)
+    text = "Rent [1] and notice [2, 3].\n\n```\nlist[1] stays code\n```\n\nInline `a[2]` too."
+    view.show_markdown(text, {})
+    assert [href for href, _ in view.anchors()] == ["cite:1", "cite:2", "cite:3"]
+    assert "list[1] stays code" in view.toPlainText() and "a[2]" in view.toPlainText()
+    assert "Rent [1] and notice [2, 3]." in view.toPlainText()
