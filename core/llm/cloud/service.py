@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,25 +28,49 @@ from core.llm.cloud.errors import CloudError, NoApiKey
 from core.llm.cloud.settings import CloudSettings
 
 if TYPE_CHECKING:
-    from core.guard.pii import PiiScanner
     from core.guard.policy import Sensitivity
     from core.guard.settings import GuardSettings
     from core.llm.cloud.guarded import GuardedCloudBackend
     from core.llm.cloud.ledger import CostSum
 
 KEYLESS = ("openai-compatible",)  # a team's own server may take no key
-_scanners: dict[str, PiiScanner] = {}
+_scanners: dict[str, CachedScanner] = {}
 _scanners_lock = threading.Lock()
 
 
-def shared_scanner(settings: GuardSettings) -> PiiScanner:
-    """One PII scanner per guard settings for the process (Presidio takes seconds to build)."""
-    from core.guard.pii import PiiScanner
+class CachedScanner:
+    """A PII scanner that remembers its last findings per text: a conversation sends the
+    same history and passages again with every turn, and Presidio takes ~30 ms a sentence."""
 
+    SIZE = 4096
+
+    def __init__(self, settings: GuardSettings) -> None:
+        from core.guard.pii import PiiScanner
+
+        self.settings = settings
+        self.inner = PiiScanner(settings)
+        self._seen: OrderedDict[str, list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def scan(self, text: str) -> list[Any]:
+        with self._lock:
+            if text in self._seen:
+                self._seen.move_to_end(text)
+                return list(self._seen[text])
+        found = self.inner.scan(text)
+        with self._lock:
+            self._seen[text] = list(found)
+            while len(self._seen) > self.SIZE:
+                self._seen.popitem(last=False)
+        return found
+
+
+def shared_scanner(settings: GuardSettings) -> CachedScanner:
+    """One PII scanner per guard settings for the process (Presidio takes seconds to build)."""
     key = settings.model_dump_json()
     with _scanners_lock:
         if key not in _scanners:
-            _scanners[key] = PiiScanner(settings.model_copy(deep=True))
+            _scanners[key] = CachedScanner(settings.model_copy(deep=True))
         return _scanners[key]
 
 
