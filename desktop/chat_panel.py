@@ -785,7 +785,6 @@ class QuestionBox(QPlainTextEdit):
         self.setPlaceholderText("Ask about your documents…")
         self.setAccessibleName("Question")
         self.setTabChangesFocus(True)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.textChanged.connect(self._grow)
         self._grow()
 
@@ -800,10 +799,16 @@ class QuestionBox(QPlainTextEdit):
         super().keyPressEvent(event)
 
     def _grow(self) -> None:
-        lines = max(1, min(self.MAX_LINES, int(self.document().size().height())))
+        wanted = int(self.document().size().height())
+        lines = max(1, min(self.MAX_LINES, wanted))
         margins = self.contentsMargins()
-        height = self.fontMetrics().lineSpacing() * lines + margins.top() + margins.bottom() + 10
+        height = self.fontMetrics().lineSpacing() * lines + margins.top() + margins.bottom() + 14
         self.setFixedHeight(height)
+        self.setVerticalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAsNeeded
+            if wanted > self.MAX_LINES
+            else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
 
 
 # -- the panel ------------------------------------------------------------------------------
@@ -1013,10 +1018,14 @@ class ChatPanel(QWidget):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setMaximumWidth(540)
         self.empty_label.setAccessibleName("No messages yet")
+        centred = QHBoxLayout()  # not an alignment flag: that would clip the wrapped text
+        centred.addStretch(1)
+        centred.addWidget(self.empty_label, 10)
+        centred.addStretch(1)
         layout = QVBoxLayout(page)
         layout.addStretch(1)
         layout.addWidget(picture)
-        layout.addWidget(self.empty_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(centred)
         layout.addStretch(2)
         return page
 

@@ -272,7 +272,9 @@ class SearchPanel(QWidget):
             self.status.setText(f"No passages {where}.")
             self.nothing.findChild(QLabel, "words").setText(  # type: ignore[union-attr]
                 f"<p style='font-size:13pt; font-weight:600'>Nothing matches "
-                f"“{html.escape(query)}”</p><p>Try other words, or search all collections.</p>"
+                f"“{html.escape(query)}”</p><p>Try other words"
+                + (", or search all collections." if self._collections else ".")
+                + "</p>"
             )
             self.stack.setCurrentWidget(self.nothing)
 
@@ -325,9 +327,13 @@ def _state_page(parent: QWidget, icon_name: str, text: str, name: str) -> QWidge
     words.setAlignment(Qt.AlignmentFlag.AlignCenter)
     words.setMaximumWidth(520)
     words.setAccessibleName(name)
+    centred = QHBoxLayout()  # not an alignment flag: that would clip the wrapped text
+    centred.addStretch(1)
+    centred.addWidget(words, 10)
+    centred.addStretch(1)
     layout = QVBoxLayout(page)
     layout.addStretch(1)
     layout.addWidget(picture)
-    layout.addWidget(words, 0, Qt.AlignmentFlag.AlignHCenter)
+    layout.addLayout(centred)
     layout.addStretch(2)
     return page

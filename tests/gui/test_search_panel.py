@@ -51,6 +51,7 @@ def test_results_show_file_page_score_and_bold_terms_and_open_the_source(
     panel, qtbot, shot
 ) -> None:  # type: ignore[no-untyped-def]
     assert panel.stack.currentWidget() is panel.empty
+    shot(panel, "search-empty")
     panel.box.setText("horizontal stabilizer trim")
     panel.button.click()
     qtbot.waitUntil(lambda: bool(panel.results), timeout=WAIT_MS)
@@ -92,13 +93,14 @@ def test_keyboard_activation_opens_a_pdf_result_at_its_page(panel, qtbot) -> Non
     assert opened.args[0].endswith(PDF) and opened.args[1] == panel.results[row].page
 
 
-def test_no_results_and_clearing_return_to_the_states(panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_no_results_and_clearing_return_to_the_states(panel, qtbot, shot) -> None:  # type: ignore[no-untyped-def]
     panel._engine.create_collection("empty-one")
     panel.set_collections(["empty-one"])
     panel.search("rent")
     qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.nothing, timeout=WAIT_MS)
     assert "Nothing matches" in panel.nothing.findChild(type(panel.status), "words").text()
     assert "No passages in empty-one" in panel.status.text()
+    shot(panel, "search-no-results")
     panel.box.clear()
     panel._typed("")
     assert panel.stack.currentWidget() is panel.empty and panel.results == []
