@@ -30,14 +30,38 @@ CHATML_TEMPLATE = (
 SAMPLING = {"top_k": 40, "top_p": 0.95, "min_p": 0.05, "repeat_penalty": 1.1}
 
 
-def default_threads() -> int:
-    """Half the logical CPUs (about the physical cores), as llama-cpp-python does.
-
-    llama.cpp's OpenMP workers spin at barriers; with more threads than free cores (the
-    embedder, the UI, other programs) prompt processing got 3-6x slower on a 2-core box.
-    """
+def available_cpus() -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cpus or 1) // 2)
+    return max(1, cpus or 1)
+
+
+def default_threads() -> int:
+    """Generation threads: half the logical CPUs (about the physical cores).
+
+    Generating a token is memory-bound: past the physical cores more threads only spin
+    at llama.cpp's barriers and slow the embedder, the UI and other programs.
+    """
+    return max(1, available_cpus() // 2)
+
+
+def batch_threads(settings: LLMSettings) -> int:
+    """Prompt threads for the next answer: llm.threads_batch, or (0) every CPU while one
+    is idle, else as many as generate.
+
+    Reading the prompt is compute-bound, so a free core helps; on a busy machine a second
+    thread only waits at llama.cpp's barriers for a core it cannot get: in one interleaved
+    run on two saturated cores (benchmarks/llm_threads.py, load ~9) two prompt threads gave
+    1.0-1.8x the TTFT of one, and two generating threads 3-12x slower tokens.
+    """
+    if settings.threads_batch:
+        return settings.threads_batch
+    cpus = available_cpus()
+    generating = settings.threads or default_threads()
+    try:
+        busy = os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return cpus
+    return cpus if busy <= cpus - 1 else generating
 
 
 def open_llama(path: Path, settings: LLMSettings) -> Any:
@@ -48,13 +72,12 @@ def open_llama(path: Path, settings: LLMSettings) -> Any:
     trained = read_gguf(path).context_length
     # A context beyond what the model was trained on only produces garbage.
     n_ctx = min(settings.context_size, trained) if trained else settings.context_size
-    threads = settings.threads or default_threads()
     try:
         return Llama(
             model_path=str(path),
             n_ctx=n_ctx,
-            n_threads=threads,
-            n_threads_batch=threads,
+            n_threads=settings.threads or default_threads(),
+            n_threads_batch=batch_threads(settings),
             n_gpu_layers=settings.gpu_layers,
             verbose=False,
         )
@@ -81,6 +104,7 @@ class LlamaBackend:
             bos_token=model.token_get_text(bos_id) if bos_id != -1 else "",
             stop_token_ids=[eos_id],
         )
+        self.settings = settings
         self._lock = threading.Lock()  # one generation at a time per llama.cpp context
 
     def render(self, messages: Sequence[ChatMessage]) -> tuple[list[int], list[str]]:
@@ -127,6 +151,7 @@ class LlamaBackend:
         cancel: CancelToken | None,
     ) -> Generation:
         started = time.perf_counter()
+        self._pick_threads()
         cached = self.cached_prefix(tokens)
         stream = self.llama.create_completion(
             tokens, max_tokens=max_tokens, temperature=temperature, stop=stop, stream=True,
@@ -162,6 +187,16 @@ class LlamaBackend:
             ttft_ms=ttft,
             total_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def _pick_threads(self) -> None:
+        """Prompt threads by how busy the machine is right now (see batch_threads)."""
+        import llama_cpp
+
+        threads = self.settings.threads or default_threads()
+        batch = batch_threads(self.settings)
+        if batch != self.llama.context_params.n_threads_batch:
+            llama_cpp.llama_set_n_threads(self.llama._ctx.ctx, threads, batch)
+            self.llama.context_params.n_threads_batch = batch
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
         """Prompt tokens llama.cpp will not re-evaluate (shared with its last context)."""

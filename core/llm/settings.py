@@ -23,7 +23,12 @@ class LLMSettings(BaseModel):
         description="Tokens of context llama.cpp allocates (capped at the trained context).",
     )
     threads: int = Field(
-        default=0, ge=0, le=256, description="CPU threads; 0 picks half the logical CPUs."
+        default=0, ge=0, le=256,
+        description="CPU threads for generating tokens; 0 picks half the logical CPUs.",
+    )
+    threads_batch: int = Field(
+        default=0, ge=0, le=256,
+        description="CPU threads for reading the prompt; 0: every CPU while one is idle.",
     )
     gpu_layers: int = Field(
         default=0, ge=-1, description="Layers offloaded to a GPU build of llama.cpp; -1 offloads all."
