@@ -33,9 +33,9 @@ from core.index.embedder import SentenceTransformerEmbedder
 from core.index.search import DEFAULT_TUNING, SearchTuning, build_filter, search_store
 from core.index.types import SearchHit, SearchMode
 from core.ingest.pipeline import embedding_text
-from core.settings import DEFAULT_EMBED_MODEL
 
 FINANCEBENCH = DATA / "financebench_dev"
+TOKENIZER_MODEL = "all-MiniLM-L6-v2"  # the bundled model; --keyword-only uses its tokenizer
 CHUNK_DEPTH = 40  # chunks fetched per question: enough for 10 distinct pages
 # The code that decides what a chunk holds: a change here means a fresh index.
 INGEST_CODE = [
@@ -174,6 +174,9 @@ def main() -> None:
     parser.add_argument(
         "--keyword-only", action="store_true", help="no embeddings: keyword variants only"
     )
+    parser.add_argument(
+        "--embed-model", help="a sentence-transformers model on torch instead of the default"
+    )
     args = parser.parse_args()
     pdfs = filings(args.max_pages)
     if args.docs:
@@ -182,7 +185,11 @@ def main() -> None:
     subset = f"_max{args.max_pages}p" if args.max_pages else ""
     subset += "_keyword" if args.keyword_only else ""
     home = WORK / f"financebench_home_{ingest_fingerprint()}{subset}"
-    embedder = KeywordOnlyEmbedder(DEFAULT_EMBED_MODEL) if args.keyword_only else None
+    embedder: SentenceTransformerEmbedder | None = None
+    if args.keyword_only:
+        embedder = KeywordOnlyEmbedder(TOKENIZER_MODEL)
+    elif args.embed_model:
+        embedder = SentenceTransformerEmbedder(args.embed_model)
     with Engine(home, embedder=embedder) as engine:
         started = time.perf_counter()
         report = engine.ingest(pdfs, "financebench")
