@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent, QRegularExpression, QSize, Qt, QTimer, QUrl, 
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QGuiApplication,
     QKeyEvent,
     QMouseEvent,
     QResizeEvent,
@@ -686,7 +687,20 @@ class TurnWidget(QWidget):
         self.meta_label.setWordWrap(True)
         self.meta_label.setAccessibleName("Answer details")
         self.meta_layout.addWidget(self.meta_label, 1, top)
+        if data.text and not data.blocked:
+            self.copy_button = QToolButton(self.meta)
+            self.copy_button.setText("Copy")
+            self.copy_button.setProperty("flat", True)
+            self.copy_button.setToolTip("Copy the answer as Markdown")
+            self.copy_button.setAccessibleName("Copy the answer")
+            self.copy_button.clicked.connect(lambda _checked=False: self.copy_answer())
+            self.meta_layout.addWidget(self.copy_button, 0, top)
         self.meta.show()
+
+    def copy_answer(self) -> None:
+        """The answer's Markdown, [n] markers and all, to the clipboard."""
+        text = self.data.text if self.data is not None else self.streamed
+        QGuiApplication.clipboard().setText(text)
 
     def _cite(self, n: int) -> None:
         source = self._sources.get(n)

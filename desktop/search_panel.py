@@ -189,6 +189,7 @@ class SearchPanel(QWidget):
         self.list.setItemDelegate(ResultDelegate(self.list))
         self.list.setWordWrap(True)
         self.list.setUniformItemSizes(False)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)  # snippets re-wrap on resize
         self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         self.list.setAlternatingRowColors(True)
         self.list.itemActivated.connect(self._activated)

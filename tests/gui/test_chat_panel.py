@@ -394,3 +394,23 @@ def test_markers_become_links_outside_code_only(qtbot) -> None:  # type: ignore[
     assert [href for href, _ in view.anchors()] == ["cite:1", "cite:2", "cite:3"]
     assert "list[1] stays code" in view.toPlainText() and "a[2]" in view.toPlainText()
     assert "Rent [1] and notice [2, 3]." in view.toPlainText()
+
+
+def test_leaving_a_chat_while_it_answers_stops_it_cleanly(make_panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    long_answer = " ".join(f"word{i}" for i in range(300)) + " [1]"
+    panel = make_panel(lambda _m: long_answer, delay=0.01)
+    ask(qtbot, panel, "What rent does the tenant pay?")  # a finished chat to go back to
+    first = panel.current_conversation
+    panel.question_box.setPlainText("Tell me everything.")
+    panel.send_button.click()
+    qtbot.waitUntil(lambda: "word3" in panel.turns[-1].streamed, timeout=WAIT_MS)
+    panel.new_chat()
+    assert panel.turns == [] and panel.current_conversation is None
+    qtbot.waitUntil(lambda: not panel.busy, timeout=WAIT_MS)  # the op was cancelled
+    assert panel.turns == []  # its late tokens and result went nowhere
+    panel.open_conversation(first)
+    qtbot.waitUntil(lambda: len(panel.turns) >= 1, timeout=WAIT_MS)
+    panel.turns[0].copy_answer()
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text().startswith("word0")
