@@ -12,7 +12,13 @@ from core.jobs import CancelToken, Progress
 
 
 def register(commands: Any) -> None:
-    ingest = commands.add_parser("ingest", help="index files and folders (recursive)")
+    ingest = commands.add_parser(
+        "ingest",
+        help="index files and folders (recursive)",
+        description="Index files and folders (recursive). Exit status: 0 when every file was "
+        "indexed (or unchanged), 2 when some files failed (they are listed with the reason; "
+        "the rest of the batch is indexed), 1 on any other error, 130 when interrupted.",
+    )
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--collection", default=DEFAULT_COLLECTION)
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")

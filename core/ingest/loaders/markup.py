@@ -9,7 +9,7 @@ from typing import Any
 
 from core.ingest.document import Block, Document
 from core.ingest.loaders._common import HeadingStack, clean_inline, split_long, text_blocks
-from core.ingest.loaders.text import read_text_file
+from core.ingest.loaders.text import decode_warnings, read_text
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)\s*$")
@@ -32,9 +32,15 @@ BLOCK_TAGS = frozenset(
 
 
 def load_markdown(path: Path) -> Document:
-    blocks = markdown_blocks(read_text_file(path))
+    decoded = read_text(path)
+    blocks = markdown_blocks(decoded.text)
     first_heading = next((b.text for b in blocks if b.is_heading), None)
-    return Document(path=path, title=first_heading or path.stem, blocks=blocks)
+    return Document(
+        path=path,
+        title=first_heading or path.stem,
+        blocks=blocks,
+        warnings=decode_warnings(decoded),
+    )
 
 
 def markdown_blocks(text: str) -> list[Block]:
@@ -78,8 +84,14 @@ def _is_setext_underline(line: str, body: list[str]) -> bool:
 
 
 def load_html(path: Path) -> Document:
-    converted = html_blocks(read_text_file(path))
-    return Document(path=path, title=converted.title or path.stem, blocks=converted.blocks)
+    decoded = read_text(path)
+    converted = html_blocks(decoded.text)
+    return Document(
+        path=path,
+        title=converted.title or path.stem,
+        blocks=converted.blocks,
+        warnings=decode_warnings(decoded),
+    )
 
 
 @dataclass

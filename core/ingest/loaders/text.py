@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import IngestError
@@ -18,27 +20,74 @@ _BOMS = (
 )
 
 
+# UTF-8 with a few broken bytes (a truncated download, a pasted control sequence) stays
+# UTF-8 when at least one multi-byte character decodes (text in a legacy code page almost
+# never forms one by chance: nearly all its non-ASCII bytes are invalid UTF-8) and the bad
+# bytes are at most this share of the non-ASCII bytes, or a handful (FEW_BAD_BYTES, and no
+# more than the characters that do decode), as in a short file cut off mid-character.
+MAX_BAD_SHARE = 0.1
+FEW_BAD_BYTES = 4
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # surrogateescape's stand-ins for bad bytes
+_NON_ASCII_CHAR = re.compile("[^\x00-\x7f]")
+_NON_ASCII_BYTE = re.compile(b"[\x80-\xff]")
+PREFERRED_ON_TIE = ("cp1252", "latin_1", "iso8859_15")
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str
+    bad_bytes: int = 0  # bytes replaced by U+FFFD
+
+    @property
+    def warning(self) -> str | None:
+        if not self.bad_bytes:
+            return None
+        plural = "byte" if self.bad_bytes == 1 else "bytes"
+        return f"{self.bad_bytes} {plural} could not be decoded as UTF-8 and were replaced"
+
+
 def decode_text(data: bytes) -> str:
-    """Bytes to text: BOM first, then strict UTF-8, then charset detection, then cp1252."""
+    return decode_bytes(data).text
+
+
+def decode_bytes(data: bytes) -> DecodedText:
+    """Bytes to text: BOM first, then UTF-8 (strict, or with a few bad bytes replaced), then
+    charset detection, then cp1252."""
     for bom, bom_encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(bom_encoding, errors="replace")
+            return DecodedText(data.decode(bom_encoding, errors="replace"), bom_encoding)
     try:
-        return data.decode("utf-8")
+        return DecodedText(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
     utf16 = _utf16_without_bom(data)
     if utf16:
-        return data.decode(utf16, errors="replace")
+        return DecodedText(data.decode(utf16, errors="replace"), utf16)
+    bad = _mostly_utf8(data)
+    if bad is not None:
+        return DecodedText(data.decode("utf-8", errors="replace"), "utf-8", bad)
     guessed = _guess_encoding(data)
     for encoding in (guessed, "cp1252"):
         if encoding is not None:
             try:
-                return data.decode(encoding)
+                return DecodedText(data.decode(encoding), encoding)
             except (UnicodeDecodeError, LookupError):
                 continue
     # latin-1 maps every byte, so this never fails.
-    return data.decode("latin-1")
+    return DecodedText(data.decode("latin-1"), "latin-1")
+
+
+def _mostly_utf8(data: bytes) -> int | None:
+    """How many bytes are not UTF-8, when the rest is UTF-8 with multi-byte characters."""
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    bad = len(_ESCAPED_BYTE.findall(escaped))
+    multibyte = len(_NON_ASCII_CHAR.findall(escaped)) - bad
+    non_ascii = len(_NON_ASCII_BYTE.findall(data))
+    allowed = max(MAX_BAD_SHARE * non_ascii, min(FEW_BAD_BYTES, multibyte))
+    if multibyte == 0 or bad > allowed:
+        return None
+    return bad
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -60,8 +109,14 @@ def _guess_encoding(data: bytes) -> str | None:
         from charset_normalizer import from_bytes
     except ImportError:
         return None
-    best = from_bytes(data[:200_000]).best()
-    return best.encoding if best is not None else None
+    matches = from_bytes(data[:200_000])
+    best = matches.best()
+    if best is None:
+        return None
+    # Western text often fits several code pages equally well (French reads the same in
+    # cp1250 but for à, è, ű): on a tie the most common one, Windows-1252, wins.
+    tied = {m.encoding for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)}
+    return next((e for e in PREFERRED_ON_TIE if e in tied), best.encoding)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -75,7 +130,8 @@ def looks_binary(data: bytes) -> bool:
     return bool(sample) and controls / len(sample) > 0.1
 
 
-def read_text_file(path: Path) -> str:
+def read_text(path: Path) -> DecodedText:
+    """A text file's decoded content, newlines normalized; binary files are refused."""
     data = path.read_bytes()
     if looks_binary(data):
         raise IngestError(
@@ -83,17 +139,32 @@ def read_text_file(path: Path) -> str:
             "Convert it to text or a supported format and add it again.",
             reason="unsupported",
         )
-    return decode_text(data).replace("\r\n", "\n").replace("\r", "\n")
+    decoded = decode_bytes(data)
+    text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+    return DecodedText(text, decoded.encoding, decoded.bad_bytes)
+
+
+def read_text_file(path: Path) -> str:
+    return read_text(path).text
+
+
+def decode_warnings(decoded: DecodedText) -> list[str]:
+    return [decoded.warning] if decoded.warning else []
 
 
 def load_text(path: Path) -> Document:
-    text = read_text_file(path)
-    return Document(path=path, title=path.stem, blocks=text_blocks(text))
+    decoded = read_text(path)
+    return Document(
+        path=path,
+        title=path.stem,
+        blocks=text_blocks(decoded.text),
+        warnings=decode_warnings(decoded),
+    )
 
 
 def load_code(path: Path) -> Document:
     """Source and config files: the file name is the only heading worth having."""
-    text = read_text_file(path)
+    decoded = read_text(path)
     heading = (path.name,)
-    blocks: list[Block] = text_blocks(text, heading_path=heading)
-    return Document(path=path, title=path.name, blocks=blocks)
+    blocks: list[Block] = text_blocks(decoded.text, heading_path=heading)
+    return Document(path=path, title=path.name, blocks=blocks, warnings=decode_warnings(decoded))
