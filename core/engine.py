@@ -77,6 +77,9 @@ class Engine(CloudFacade):
         self._open_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.last_search_timings: SearchTimings | None = None
+        # (model id, query) -> vector of the last query: an ask searches twice (hybrid, then
+        # the nearest passage's cosine for abstention) and embeds the question once.
+        self._last_query: tuple[tuple[str, str], np.ndarray] | None = None
 
     def close(self) -> None:
         self.stop_watching()
@@ -93,10 +96,10 @@ class Engine(CloudFacade):
     def embedder(self) -> Embedder:
         with self._open_lock:
             if self._embedder is None:
-                from core.index.embedder import SentenceTransformerEmbedder
+                from core.index.embedder import load_embedder
 
                 index = self.settings.index
-                self._embedder = SentenceTransformerEmbedder(index.embed_model, index.embed_batch)
+                self._embedder = load_embedder(index.embed_model, index.embed_batch)
             return self._embedder
 
     @property
@@ -146,6 +149,9 @@ class Engine(CloudFacade):
 
         meter = ProgressMeter(progress, "Loading the embedding model", 3, unit="steps")
         meter.emit()
+        prepare = getattr(self.embedder, "prepare", None)
+        if prepare is not None:  # an ONNX model is exported at its first use: say so
+            prepare(progress)
         _ = self.store
         meter.advance(label="Loading the guard")
         if self.settings.guard.enabled and self.settings.guard.detect_injection:
@@ -435,7 +441,7 @@ class Engine(CloudFacade):
             if self.catalog.collection(name) is None:
                 raise NotFound(f"There is no collection named {name!r}.")
         started = time.perf_counter()
-        vector = self.embedder.embed([query])[0] if mode != "keyword" else None
+        vector = self._query_vector(query) if mode != "keyword" else None
         embedded = time.perf_counter()
         hits = search_store(
             self.store,
@@ -451,6 +457,16 @@ class Engine(CloudFacade):
             (embedded - started) * 1e3, (done - embedded) * 1e3
         )
         return hits
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        embedder = self.embedder
+        key = (embedder.model_id, query)
+        last = self._last_query
+        if last is not None and last[0] == key:
+            return last[1]
+        vector = embedder.embed([query])[0]
+        self._last_query = (key, vector)
+        return vector
 
     def chunks_of(self, path: str) -> list[SearchHit]:
         """Every chunk of one document, in reading order."""

