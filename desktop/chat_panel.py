@@ -58,6 +58,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ops import error_message
+from desktop.search_panel import state_page
 from desktop.theme import icon, is_dark
 
 if TYPE_CHECKING:
@@ -1023,24 +1024,10 @@ class ChatPanel(QWidget):
             turn.fit_question(width)
 
     def _build_empty(self, parent: QWidget) -> QWidget:
-        page = QWidget(parent)
-        picture = QLabel(page)
-        picture.setPixmap(icon("chat").pixmap(QSize(56, 56)))
-        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label = QLabel(EMPTY_TEXT, page)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setMaximumWidth(540)
-        self.empty_label.setAccessibleName("No messages yet")
-        centred = QHBoxLayout()  # not an alignment flag: that would clip the wrapped text
-        centred.addStretch(1)
-        centred.addWidget(self.empty_label, 10)
-        centred.addStretch(1)
-        layout = QVBoxLayout(page)
-        layout.addStretch(1)
-        layout.addWidget(picture)
-        layout.addLayout(centred)
-        layout.addStretch(2)
+        page = state_page(parent, "chat", EMPTY_TEXT, "No messages yet", icon_size=56)
+        words = page.findChild(QLabel, "words")
+        assert words is not None
+        self.empty_label: QLabel = words
         return page
 
     def _build_composer(self, parent: QWidget) -> QWidget:

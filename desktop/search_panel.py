@@ -195,8 +195,8 @@ class SearchPanel(QWidget):
         self.list.itemActivated.connect(self._activated)
         self.list.itemClicked.connect(self._activated)
         self.stack = QStackedWidget(self)
-        self.empty = _state_page(self, "search", EMPTY_TEXT, "Search your library")
-        self.nothing = _state_page(self, "search", "", "No results")
+        self.empty = state_page(self, "search", EMPTY_TEXT, "Search your library")
+        self.nothing = state_page(self, "search", "", "No results")
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.nothing)
         self.stack.addWidget(self.list)
@@ -317,16 +317,19 @@ class SearchPanel(QWidget):
             self.search(self.last_query)
 
 
-def _state_page(parent: QWidget, icon_name: str, text: str, name: str) -> QWidget:
+def state_page(
+    parent: QWidget, icon_name: str, text: str, name: str, icon_size: int = 48
+) -> QWidget:
+    """An empty or no-results page: a large icon over centred words (QLabel "words")."""
     page = QWidget(parent)
     picture = QLabel(page)
-    picture.setPixmap(icon(icon_name).pixmap(QSize(48, 48)))
+    picture.setPixmap(icon(icon_name).pixmap(QSize(icon_size, icon_size)))
     picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
     words = QLabel(text, page)
     words.setObjectName("words")
     words.setWordWrap(True)
     words.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    words.setMaximumWidth(520)
+    words.setMaximumWidth(540)
     words.setAccessibleName(name)
     centred = QHBoxLayout()  # not an alignment flag: that would clip the wrapped text
     centred.addStretch(1)
