@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
+    QObject,
     QPoint,
     QSize,
     QSortFilterProxyModel,
@@ -51,6 +53,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QToolButton,
     QTreeWidget,
@@ -362,8 +366,12 @@ class LibraryPanel(QWidget):
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         for column in (STATUS, PAGES, CHUNKS, FLAGGED):
-            head.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            head.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
         head.setHighlightSections(False)
+        head.setMinimumSectionSize(40)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.viewport().installEventFilter(self)
+        self.table.setItemDelegateForColumn(STATUS, _ElideRight(self.table))
 
         self.remove_button = QPushButton(icon("trash"), "Remove", box)
         self.remove_button.setToolTip("Remove the selected documents from the index "
@@ -378,8 +386,9 @@ class LibraryPanel(QWidget):
         self.summary = QLabel("", box)
         self.summary.setProperty("role", "hint")
         self.summary.setAccessibleName("Documents summary")
+        self.summary.setWordWrap(True)  # a narrow sidebar wraps it instead of widening
         actions = QHBoxLayout()
-        actions.addWidget(self.summary, 1)
+        actions.addStretch(1)
         actions.addWidget(self.reindex_button)
         actions.addWidget(self.remove_button)
         self.detail = QLabel("", box)
@@ -401,6 +410,7 @@ class LibraryPanel(QWidget):
         table_layout.addWidget(self.filter_box)
         table_layout.addWidget(self.table, 1)
         table_layout.addWidget(self.detail)
+        table_layout.addWidget(self.summary)
         table_layout.addLayout(actions)
 
         self.stack = QStackedWidget(box)
@@ -616,6 +626,7 @@ class LibraryPanel(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(sort_column, sort_order)
         self.table.setColumnHidden(FLAGGED, not self.snapshot.flags_known)
+        self._fit_columns()
         if selected:
             self._reselect(selected)
         library_empty = not self.snapshot.documents
@@ -633,6 +644,25 @@ class LibraryPanel(QWidget):
             self.sample_button.setVisible(library_empty)
         self._summarise(documents)
         self._selection_changed()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """The name keeps most of a narrow sidebar: numbers stay compact, the status takes
+        at most a third (elided; its tooltip and the detail line say it in full), and
+        below 380 px the page count makes way."""
+        width = self.table.viewport().width()
+        head = self.table.horizontalHeader()
+        metrics = head.fontMetrics()
+        self.table.setColumnHidden(PAGES, width < 380)
+        for column in (PAGES, CHUNKS, FLAGGED):
+            label = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            head.resizeSection(column, metrics.horizontalAdvance(label) + 24)
+        wanted = max(self.table.sizeHintForColumn(STATUS), metrics.horizontalAdvance("Status") + 30)
+        head.resizeSection(STATUS, min(wanted + 8, int(width * 0.34)))
 
     def _row(self, record: DocumentRecord) -> list[QStandardItem]:
         path = Path(record.path)
@@ -967,6 +997,14 @@ class LibraryPanel(QWidget):
 
 
 # -- small pieces ---------------------------------------------------------------------
+class _ElideRight(QStyledItemDelegate):
+    """A status cut short keeps its first words ("Failed: dam…"), not its two ends."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Any) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
+
+
 def _badge(sensitivity: str, parent: QWidget) -> QLabel:
     light, dark = BADGE.get(sensitivity, BADGE["internal"])
     background, text = dark if is_dark() else light

@@ -145,6 +145,14 @@ def test_documents_listed_with_status_and_reasons(panels, qtbot, inbox, shot):  
     library.select_documents(["corrupt.pdf"])
     assert library.detail.isVisible() and "damaged file" in library.detail.text()
     shot(window, "library-documents")
+    # as a sidebar in the main window: the names stay readable, no sideways scrolling
+    jobs.clear_finished()
+    window.resize(360, 820)
+    qtbot.waitUntil(lambda: library.width() <= 360, timeout=2000)
+    table = library.table
+    assert table.columnWidth(0) >= 0.4 * table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+    shot(window, "library-narrow")
 
 
 def test_filter_box_filters_by_name_and_status(panels, qtbot, inbox):  # type: ignore[no-untyped-def]
