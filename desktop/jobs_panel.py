@@ -125,6 +125,8 @@ class JobRow(QFrame):
         self.title = QLabel(f"<b>{_escape(label)}</b> → {_escape(collection)}", self)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setToolTip(f"Indexing into the collection “{collection}”")
+        # a narrow window cuts the title short instead of pushing the buttons out of sight
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.bar = QProgressBar(self)
         self.bar.setRange(0, 0)  # busy until the first progress arrives
         self.bar.setTextVisible(False)
@@ -133,6 +135,7 @@ class JobRow(QFrame):
         self.stats = QLabel("Waiting for the indexer…", self)
         self.stats.setProperty("role", "hint")
         self.stats.setAccessibleName("Job status")
+        self.stats.setWordWrap(True)
         self.cancel_button = QPushButton(icon("stop"), "Cancel", self)
         self.cancel_button.setAccessibleName(f"Cancel indexing {label}")
         self.cancel_button.setToolTip("Stop after the current file; what is indexed stays")
