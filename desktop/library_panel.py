@@ -126,6 +126,9 @@ def status_of(record: DocumentRecord) -> Status:
         pages = f" from {record.pages} page{'s' * (record.pages != 1)}" if record.pages else ""
         return Status("indexed", "Indexed", "check", f"{record.chunks} passages{pages}.")
     if record.status == "pending":
+        if record.pending_version is None:  # a crash or kill; recovery dropped its chunks
+            return Status("failed", "Interrupted", "warning",
+                          "Indexing stopped before this file was done. Add it again to resume.")  # fmt: skip
         return Status("pending", "Indexing…", "layers", "Being indexed now.")
     reason = record.reason or "unreadable"
     detail = record.error or REASONS.get(reason, reason)

@@ -302,3 +302,26 @@ def test_controls_have_accessible_names(panels):  # type: ignore[no-untyped-def]
                and not isinstance(c.parent(), innards) and c.isVisibleTo(library)]  # fmt: skip
     assert unnamed == [], [type(c).__name__ + ":" + getattr(c, "text", lambda: "")()
                            for c in unnamed]  # fmt: skip
+
+
+def test_status_reads_for_every_catalog_state() -> None:
+    from core.ingest.catalog import DocumentRecord
+    from desktop.library_panel import status_of
+
+    def record(status: str, **fields: object) -> DocumentRecord:
+        base = dict(doc_id="d", collection="default", path="/x/a.pdf", title="", content_hash=None,
+                    mtime=None, size=None, pages=3, status=status, reason=None, error=None,
+                    warning=None, chunks=4, version=1, pending_version=None, updated=0.0)  # fmt: skip
+        return DocumentRecord(**{**base, **fields})  # type: ignore[arg-type]
+
+    assert status_of(record("indexed")).text == "Indexed"
+    assert status_of(record("indexed")).detail == "4 passages from 3 pages."
+    note = status_of(record("indexed", warning="2 page(s) of a.pdf are scanned ... OCR ..."))
+    assert (note.text, note.icon) == ("Partly indexed", "warning")
+    encrypted = status_of(record("failed", reason="encrypted", error="a.pdf is locked."))
+    assert (encrypted.kind, encrypted.text, encrypted.detail) == (
+        "failed", "Failed: password-protected", "a.pdf is locked.")  # fmt: skip
+    assert status_of(record("failed", reason="needs_ocr")).text == "Needs OCR"
+    assert status_of(record("failed", reason="unsupported")).text == "Unsupported"
+    assert status_of(record("pending", version=0, pending_version=2)).text == "Indexing…"
+    assert status_of(record("pending", version=0)).text == "Interrupted"
