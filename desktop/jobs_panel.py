@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,7 +123,7 @@ class JobRow(QFrame):
 
         self.icon = QLabel(self)
         self.icon.setPixmap(icon("layers").pixmap(QSize(20, 20)))
-        self.title = QLabel(f"<b>{_escape(label)}</b> → {_escape(collection)}", self)
+        self.title = QLabel(f"<b>{escape(label)}</b> → {escape(collection)}", self)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setToolTip(f"Indexing into the collection “{collection}”")
         # a narrow window cuts the title short instead of pushing the buttons out of sight
@@ -425,7 +426,3 @@ def _duration(seconds: float) -> str:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -869,8 +870,8 @@ class LibraryPanel(QWidget):
 
     def _show_detail(self, record: DocumentRecord) -> None:
         status = status_of(record)
-        html = (f"<b>{_escape(Path(record.path).name)}</b> — {status.text}<br>"
-                f"<span style='color:gray'>{_escape(status.detail)}</span>")  # fmt: skip
+        html = (f"<b>{escape(Path(record.path).name)}</b> — {status.text}<br>"
+                f"<span style='color:gray'>{escape(status.detail)}</span>")  # fmt: skip
         guard = self._guard.get((record.doc_id, record.version))
         if guard is not None:
             html += "<br>" + guard.html()
@@ -1028,7 +1029,3 @@ def _number(value: int | None) -> QStandardItem:
         item.setData(int(value), Qt.ItemDataRole.DisplayRole)
     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
