@@ -25,18 +25,27 @@ Either party may terminate this lease with ninety days' written notice to the ot
 """
 
 
-@pytest.fixture
-def panel(qtbot, home: Path, tmp_path: Path, shared_data: Path) -> Iterator:  # type: ignore[no-untyped-def]
-    from desktop.ops import Ops
-    from desktop.search_panel import SearchPanel
-
-    docs = tmp_path / "docs"
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """One index for the module (the PDF takes seconds to read); each test gets a copy."""
+    root = tmp_path_factory.mktemp("search")
+    docs = root / "docs"
     docs.mkdir()
     (docs / "lease.md").write_text(LEASE, encoding="utf-8")
     shutil.copy(shared_data / "pdfs" / PDF, docs / PDF)
-    engine = Engine(home, embedder=FakeEmbedder(), tagger=lambda texts, _v: [() for _ in texts])
-    engine.ingest([docs / PDF])
-    engine.ingest([docs / "lease.md"], "contracts")
+    with Engine(root / "home", embedder=FakeEmbedder(), tagger=_no_tags) as engine:
+        engine.ingest([docs / PDF])
+        engine.ingest([docs / "lease.md"], "contracts")
+    return root / "home"
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path: Path, indexed: Path) -> Iterator:  # type: ignore[no-untyped-def]
+    from desktop.ops import Ops
+    from desktop.search_panel import SearchPanel
+
+    home = shutil.copytree(indexed, tmp_path / "home")
+    engine = Engine(home, embedder=FakeEmbedder(), tagger=_no_tags)
     ops = Ops(engine)
     widget = SearchPanel(ops)
     widget.resize(900, 700)
@@ -46,6 +55,10 @@ def panel(qtbot, home: Path, tmp_path: Path, shared_data: Path) -> Iterator:  # 
     yield widget
     ops.shutdown()
     engine.close()
+
+
+def _no_tags(texts, _vectors):  # type: ignore[no-untyped-def]
+    return [() for _ in texts]
 
 
 def test_results_show_file_page_score_and_bold_terms_and_open_the_source(
