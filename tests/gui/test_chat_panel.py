@@ -414,3 +414,15 @@ def test_leaving_a_chat_while_it_answers_stops_it_cleanly(make_panel, qtbot) -> 
     from PySide6.QtGui import QGuiApplication
 
     assert QGuiApplication.clipboard().text().startswith("word0")
+
+
+def test_the_list_follows_conversation_changes_made_elsewhere(make_panel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = make_panel()
+    ask(qtbot, panel, "What rent does the tenant pay?")
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=WAIT_MS)
+    engine, ops = panel._engine, panel._ops
+    # another part of the window (or the CLI's ops) deletes it: the panel hears "conversations"
+    ops.write(engine.delete_conversation, panel.current_conversation,
+              touches={"conversations"}).run()  # fmt: skip
+    qtbot.waitUntil(lambda: panel.list.count() == 0, timeout=WAIT_MS)
+    assert panel.current_conversation is None and panel.turns == []

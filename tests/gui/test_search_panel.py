@@ -142,3 +142,17 @@ def _left():  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_results_refresh_when_documents_change(panel, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    panel.set_collections(["contracts"])
+    panel.search("sublease garage")
+    qtbot.waitUntil(lambda: bool(panel.results), timeout=WAIT_MS)
+    assert not any(hit.path.endswith("garage.md") for hit in panel.results)
+    extra = tmp_path / "garage.md"
+    extra.write_text("The tenant may sublease the garage with consent.", encoding="utf-8")
+    engine = panel._engine
+    panel._ops.write(engine.ingest, [extra], "contracts", touches={"documents"}).run()
+    qtbot.waitUntil(
+        lambda: any(hit.path.endswith("garage.md") for hit in panel.results), timeout=WAIT_MS
+    )
