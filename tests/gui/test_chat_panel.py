@@ -426,3 +426,23 @@ def test_the_list_follows_conversation_changes_made_elsewhere(make_panel, qtbot)
               touches={"conversations"}).run()  # fmt: skip
     qtbot.waitUntil(lambda: panel.list.count() == 0, timeout=WAIT_MS)
     assert panel.current_conversation is None and panel.turns == []
+
+
+def test_inline_rename_and_delete_asks_first(make_panel, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    panel = make_panel()
+    ask(qtbot, panel, "What rent does the tenant pay?")
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=WAIT_MS)
+    panel.list.item(0).setText("Rent, renamed in place")  # what finishing an edit does
+    qtbot.waitUntil(
+        lambda: [c.title for c in panel.conversations] == ["Rent, renamed in place"],
+        timeout=WAIT_MS,
+    )
+    answers = iter([QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: next(answers))
+    panel.delete_button.click()
+    qtbot.wait(200)
+    assert panel.list.count() == 1 and panel.current_conversation is not None
+    panel.delete_button.click()
+    qtbot.waitUntil(lambda: panel.list.count() == 0, timeout=WAIT_MS)
