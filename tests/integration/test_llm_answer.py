@@ -3,6 +3,7 @@ cancel, abstention, follow-up prefix reuse, model manager."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ PDF = Path(__file__).resolve().parents[3] / "shared/data/pdfs/docling__redp5110_
 # Page 5 of the PDF (printed page 1): "...almost 5000 data breaches have occurred since 2005"
 QUESTION = "How many data breaches has the Identity Theft Resource Center reported since 2005?"
 ANSWER_PAGE = 5
+FACT = re.compile(r"\b5,?000\b")
+FOLLOW_UP = "and what did it cost per record?"
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +55,22 @@ def test_answer_cites_the_page_that_holds_the_answer(indexed) -> None:
     assert not result.abstained, result.relevance
     assert result.backend == "llama.cpp" and result.answer.strip()
     assert "".join(streamed).strip()
-    # The passage with the answer is the best-ranked source the model was shown...
-    assert result.sources[0].page == ANSWER_PAGE
-    # ...and the citations (explicit [n], or inferred when the tiny model gives none)
-    # resolve to that page of that file.
-    assert result.citations
-    assert ANSWER_PAGE in {c.source.page for c in result.citations}
+    # The passage with the answer is among the sources the model was shown...
+    assert ANSWER_PAGE in [s.page for s in result.sources], result.sources
+    # ...the answer states the fact, and the sentence that states it is cited to a passage
+    # of that page which holds the fact too (no fallback citation: an unsupported sentence
+    # gets none, so this fails when the model gets the number wrong).
+    assert FACT.search(result.answer), result.answer
+    attribution = result.attribution
+    assert attribution is not None
+    by_n = {s.n: s for s in result.sources}
+    stating = [s for s in attribution.sentences if FACT.search(s.text)]
+    assert stating and all(s.sources for s in stating), attribution.sentences
+    for sentence in stating:
+        cited = [by_n[n] for n in sentence.sources]
+        assert any(FACT.search(c.text) and c.page == ANSWER_PAGE for c in cited), cited
     assert all(c.source.path.endswith(PDF.name) for c in result.citations)
+    assert ANSWER_PAGE in {c.source.page for c in result.citations}
     timings = result.timings
     assert timings.prompt_tokens > 100 and timings.completion_tokens > 0
     assert timings.total_ms >= timings.retrieval_ms + timings.ttft_ms
@@ -67,12 +79,19 @@ def test_answer_cites_the_page_that_holds_the_answer(indexed) -> None:
 def test_follow_up_reuses_the_kv_cache_and_survives_a_restart(indexed) -> None:
     engine, llms = indexed
     first = ask(engine, llms, engine.settings, QUESTION)
-    second = ask(engine, llms, engine.settings, "and what did it cost per record?",
-                 conversation_id=first.conversation_id)
+    second = ask(engine, llms, engine.settings, FOLLOW_UP, conversation_id=first.conversation_id)
     assert second.timings.cached_tokens >= 0.8 * first.timings.prompt_tokens
+    # Timed, not counted: the same search in a new conversation with an empty KV cache
+    # reads a shorter prompt from scratch, and must still take clearly longer.
+    llms.get().llama.reset()
+    fresh = ask(engine, llms, engine.settings, second.search_query)
+    assert not fresh.abstained and fresh.timings.cached_tokens == 0
+    assert fresh.timings.prompt_tokens < second.timings.prompt_tokens
+    ratio = second.timings.ttft_ms / fresh.timings.ttft_ms
+    assert ratio < 0.7, (second.timings, fresh.timings)
     reopened = ConversationStore.in_home(engine.home)
     turns = reopened.turns(first.conversation_id)
-    assert [t.question for t in turns] == [QUESTION, "and what did it cost per record?"]
+    assert [t.question for t in turns] == [QUESTION, FOLLOW_UP]
 
 
 def test_unrelated_question_abstains(indexed) -> None:
