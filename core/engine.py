@@ -275,12 +275,12 @@ class Engine(CloudFacade):
             raise NotFound(f"There is no collection named {name!r}.")
         return record
 
-    def _collection(self, name: str) -> CollectionRecord:
+    def _collection(self, name: str, progress: ProgressCallback | None = None) -> CollectionRecord:
         if not name.strip():
             raise UserError("A collection needs a name.")
         record = self.catalog.ensure_collection(name, self.embedder.model_id)
-        if record.embed_model != self.embedder.model_id:
-            self.reembed(name)
+        if record.embed_model != self.embedder.model_id:  # once, after a model change
+            self.reembed(name, progress)
         return record
 
     # -- ingest ------------------------------------------------------------------------
@@ -293,7 +293,7 @@ class Engine(CloudFacade):
     ) -> IngestReport:
         files = [Path(p) for p in paths]
         with self._write_lock:
-            self._collection(collection)
+            self._collection(collection, progress)
             job = self._remember_ingest(collection, files)
             empty_before = self.store.count() == 0
             try:
