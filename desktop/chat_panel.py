@@ -57,12 +57,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import qtfix
 from desktop.ops import error_message
 from desktop.search_panel import state_page
 from desktop.theme import icon, is_dark
 
-qtfix.install()  # before any token is emitted: PySide6 6.12.0 drops a ref per emit
 
 if TYPE_CHECKING:
     from core.chat.result import AnswerResult

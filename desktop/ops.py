@@ -134,12 +134,16 @@ class Op:
         return self
 
     def _succeeded(self, result: object) -> None:
+        if self._ops.closed:  # the window is gone: nobody to tell
+            return
         if self._on_success is not None:
             self._on_success(result)
         if self.writes:
             self._ops.changed.emit(self.writes)
 
     def _failed(self, exc: BaseException) -> None:
+        if self._ops.closed:
+            return
         if self._on_failure is not None:
             self._on_failure(exc)
         elif not isinstance(exc, Cancelled):
@@ -149,6 +153,8 @@ class Op:
 
     def _finished(self) -> None:
         self.running = False
+        if self._ops.closed:
+            return
         if self._on_done is not None:
             self._on_done()
         self._ops._ended(self)
@@ -169,6 +175,7 @@ class Ops(QObject):
         self.readers = QThreadPool(self)
         self.readers.setMaxThreadCount(QUERY_THREADS)
         self._running: list[Op] = []
+        self.closed = False  # set by shutdown(): late results are dropped, not delivered
 
     def query(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Op:
         """A read: search, lists, answers. Runs beside other reads and the writer."""
@@ -203,6 +210,7 @@ class Ops(QObject):
         An ingest cancelled here stops between files; its catalog says what is left, so
         the next start resumes it.
         """
+        self.closed = True
         for op in self._running:
             op.cancel()
         stopped = self.writer.waitForDone(timeout_ms)

