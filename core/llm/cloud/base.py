@@ -25,6 +25,7 @@ from core.llm.cloud.errors import (
     ModelNotFound,
     QuotaExceeded,
     StreamBroken,
+    scrub,
 )
 
 Wire = Callable[[bytes], None]
@@ -135,7 +136,13 @@ class ProviderClient:
 
     # -- errors ------------------------------------------------------------------
     def classify(self, exc: BaseException) -> CloudError:
-        """One of our typed errors for an SDK or transport exception (status codes first)."""
+        """One of our typed errors for an SDK or transport exception (status codes first);
+        its message is ours, and scrubbed of the key all the same."""
+        error = self._classify(exc)
+        error.args = (scrub(str(error), self.config.api_key),)
+        return error
+
+    def _classify(self, exc: BaseException) -> CloudError:
         status = status_of(exc)
         where = self.config.base_url or f"{self.label}'s API"
         model = self.config.model

@@ -30,6 +30,7 @@ from core.llm.cloud.settings import Price
 
 CHARS_PER_TOKEN = 3  # conservative: real tokenizers average about 4 characters of English
 MESSAGE_OVERHEAD = 4
+PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n)")
 MIN_SWEPT_VALUE = 3  # shorter known values are not swept from free text (too many false hits)
 
 
@@ -70,15 +71,23 @@ class CloudGuard:
 
 def pseudonymize_messages(messages: Sequence[ChatMessage], guard: CloudGuard
                           ) -> tuple[list[ChatMessage], dict[str, int]]:  # fmt: skip
-    """Messages as they may leave; raises EgressBlocked. Counts are per type, never values."""
+    """Messages as they may leave; raises EgressBlocked. Counts are per type, never values.
+
+    Each paragraph is scanned on its own: the detectors read a value in its own sentence
+    more reliably than inside a long prompt (a phone number after a postcode, a token on
+    the line after another), and a passage sent again hits the scanner's cache."""
     out: list[ChatMessage] = []
     counts: dict[str, int] = {}
     for message in messages:
-        prepared = guard.policy.prepare_outbound(message.content, guard.vault,
-                                                 guard.sensitivities)  # fmt: skip
-        for kind, n in prepared.redactions.items():
-            counts[kind] = counts.get(kind, 0) + n
-        out.append(ChatMessage(message.role, prepared.text))
+        parts = PARAGRAPH_BREAK.split(message.content)
+        for i in range(0, len(parts), 2):  # odd items are the breaks themselves
+            if not parts[i].strip():
+                continue
+            prepared = guard.policy.prepare_outbound(parts[i], guard.vault, guard.sensitivities)
+            parts[i] = prepared.text
+            for kind, n in prepared.redactions.items():
+                counts[kind] = counts.get(kind, 0) + n
+        out.append(ChatMessage(message.role, "".join(parts)))
     swept = [ChatMessage(m.role, sweep_known_values(m.content, guard.vault, counts)) for m in out]
     return swept, counts
 
