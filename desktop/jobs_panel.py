@@ -111,6 +111,7 @@ class JobRow(QFrame):
         self.setStyleSheet("QFrame#jobRow { border: 1px solid palette(mid); border-radius: 8px;"
                            " background: palette(base); }")  # fmt: skip
         self.op: Op | None = None
+        self.resumable: tuple[str, list[str]] | None = None  # (collection, paths) of an ingest
         self.state = "waiting"  # waiting | running | done | cancelled | failed
         self.report: IngestReport | None = None
         self.last_progress: Progress | None = None
@@ -340,6 +341,7 @@ class JobsPanel(QWidget):
         op = self._ops.write(self._engine.ingest, paths, collection,
                              touches={"documents", "collections"})  # fmt: skip
         self._run(row, op, lambda report: report)
+        row.resumable = (collection, paths)
         return row
 
     def start_reindex(self, paths: list[str], collection: str | None = None) -> JobRow:
@@ -388,6 +390,7 @@ class JobsPanel(QWidget):
         def failed(exc: BaseException) -> None:
             if isinstance(exc, Cancelled):
                 row.finish(IngestReport(cancelled=True), "cancelled")
+                self._forget(row)
             else:
                 from desktop.ops import error_message
 
@@ -397,6 +400,14 @@ class JobsPanel(QWidget):
 
         row.op = op.progress(row.on_progress).cancellable().success(done).failure(failed)
         op.run()
+
+    def _forget(self, row: JobRow) -> None:
+        """Cancelled by the person (closing the window delivers no result): the engine
+        would resume the ingest at the next start; it should not."""
+        if row.resumable is not None:
+            collection, paths = row.resumable
+            self._ops.write(self._engine.forget_pending_ingest, collection, paths,
+                            touches={"documents"}).run()  # fmt: skip
 
     def _ended(self, row: JobRow) -> None:
         self.fit()
