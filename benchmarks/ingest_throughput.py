@@ -1,8 +1,12 @@
 """Ingest throughput: end-to-end chunks/s over raw SentenceTransformer.encode chunks/s.
 
-Both run in one process on the same chunk texts (what the pipeline embeds), so the
-ratio shows what parsing, splitting, hashing, the guard tags and the LanceDB and
-SQLite writes add on top of the embedding itself. The model is loaded before timing.
+Both run in one process on the same chunk texts (what the pipeline embeds). The pipeline
+runs with the default embedding model (int8 MiniLM on ONNX Runtime); the reference is
+all-MiniLM-L6-v2 through sentence-transformers on torch, as the pipeline ran before. So
+the ratio is the speed-up of ingest as a whole (target >= 2.0), and
+`ratio_same_model` divides by the default model's own raw rate instead: what parsing,
+splitting, hashing, the guard tags and the LanceDB and SQLite writes cost on top of the
+embedding. Models are loaded before timing.
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from pathlib import Path
 
 from benchmarks.common import DATA, WORK, emit, peak_rss_mb, write_scifact_documents
 from core.engine import Engine
+from core.index.embedder import Embedder, SentenceTransformerEmbedder
 from core.index.store import FTS_COLUMN
+
+TORCH_MODEL = "all-MiniLM-L6-v2"
 
 
 def build_input(limit: int | None) -> Path:
@@ -44,6 +51,16 @@ def time_ocr(pdfs: Path, engine: Engine) -> float:
     return max(0.0, load_all(True) - load_all(False))
 
 
+def raw_embed_seconds(embedder: Embedder, texts: list[str]) -> float:
+    """The embedder alone on the texts, in length-sorted batches as the pipeline sends them."""
+    order = sorted(texts, key=len)
+    step = embedder.batch_size
+    started = time.perf_counter()
+    for start in range(0, len(order), step):
+        embedder.embed(order[start : start + step])
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, help="only the first N abstracts")
@@ -58,10 +75,14 @@ def main() -> None:
             pipeline_seconds = time.perf_counter() - started
             ocr_seconds = time_ocr(folder / "pdfs", engine)
             texts = engine.store._table.to_arrow().column(FTS_COLUMN).to_pylist()
-            model = engine.embedder.model  # type: ignore[attr-defined]
+            batch = engine.embedder.batch_size
+            own_seconds = raw_embed_seconds(engine.embedder, texts)
+            torch_model = SentenceTransformerEmbedder(TORCH_MODEL, batch).model
+            torch_model.encode(texts[:batch], batch_size=batch)  # warm up
             started = time.perf_counter()
-            model.encode(texts, batch_size=engine.embedder.batch_size, normalize_embeddings=True)
+            torch_model.encode(texts, batch_size=batch, normalize_embeddings=True)
             encode_seconds = time.perf_counter() - started
+            model_id = engine.embedder.model_id
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
@@ -78,6 +99,9 @@ def main() -> None:
             "encode_seconds": round(encode_seconds, 2),
             "encode_chunks_per_s": round(encode_rate, 1),
             "ratio": round(pipeline_rate / encode_rate, 3),
+            "embed_model": model_id,
+            "own_embed_chunks_per_s": round(len(texts) / own_seconds, 1),
+            "ratio_same_model": round(pipeline_rate * own_seconds / len(texts), 3),
             "stage_seconds": {k: round(v, 1) for k, v in report.stage_seconds.items()},
             # OCR of the scanned PDFs is work the raw encode does not do; this ratio leaves
             # it out to show what the pipeline itself adds around the embedding.
@@ -85,7 +109,7 @@ def main() -> None:
                 report.chunks / (pipeline_seconds - ocr_seconds) / encode_rate, 3
             ),
             "ocr_seconds": round(ocr_seconds, 1),
-            "target_ratio": 0.85,
+            "target_ratio": 2.0,
             "peak_rss_mb": round(peak_rss_mb(), 1),
         }
     )
