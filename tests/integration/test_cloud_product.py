@@ -42,15 +42,13 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """One home for the module (ingest and model loads once); each test sets [cloud] anew
     and asks in new conversations."""
-    from core.index.embedder import SentenceTransformerEmbedder
-
     root = tmp_path_factory.mktemp("cloud-product")
     docs = root / "docs"
     docs.mkdir()
     (docs / "lease.md").write_text(DOCUMENT, encoding="utf-8")
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
-    engine = Engine(root / "home", embedder=SentenceTransformerEmbedder("all-MiniLM-L6-v2"))
+    engine = Engine(root / "home")  # the embedder the CLI's own Engine loads too
     engine.ingest([docs])
     keyring.set_keyring(previous)
     yield engine
@@ -254,3 +252,36 @@ def test_key_never_touches_the_disk(
     for path in files:
         assert key.encode() not in path.read_bytes(), path
         assert key[8:24].encode() not in path.read_bytes(), path
+
+
+def test_cli_ask_cloud_json_dry_run_and_egress_costs(
+    shared_engine: Engine, cloud_servers: dict[str, RecordingServer],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from core.cli import main
+
+    server = cloud_servers["gemini"]
+    engine = configure(shared_engine, "gemini", server, mode="local")
+    home = str(engine.home)
+    assert main(["--home", home, "ask", "--cloud", "--dry-run", "--json", QUESTION]) == 0
+    preview = json.loads(capsys.readouterr().out)
+    assert preview["would_send"] and preview["redactions"] and not server.requests, preview["reason"]
+    assert "landlord@harbour-estates.example" not in preview["body"]
+    assert main(["--home", home, "ask", "--cloud", "--json", QUESTION]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["backend"], answer["provider"], answer["model"]) == ("cloud", "gemini", server.default_model)
+    assert answer["egress_id"] and answer["usage"]["completion_tokens"] > 0
+    assert answer["cost"] > 0 and server.requests[-1].body.decode() == preview["body"]
+    assert main(["--home", home, "ask", "--local", "--json", QUESTION]) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert local["backend"] == "local" and local["egress_id"] is None and len(server.requests) == 1
+    assert main(["--home", home, "egress", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "cost per conversation:" in listing and "cost per month:" in listing
+    assert answer["conversation_id"] in listing
+    assert main(["--home", home, "egress", "list", "--json"]) == 0
+    sums = json.loads(capsys.readouterr().out)
+    mine = [s for s in sums["per_conversation"] if s["key"] == answer["conversation_id"]]
+    assert mine and mine[0]["cost_usd"] == pytest.approx(answer["cost"], abs=1e-6)
+    assert main(["--home", home, "cloud", "test", "gemini"]) == 0
+    assert "connected" in capsys.readouterr().out
