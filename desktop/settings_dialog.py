@@ -456,7 +456,7 @@ class GuardPage(Page):
         return _diff("guard", now, settings.guard)
 
 
-# -- data directory, cloud ----------------------------------------------------------------------
+# -- data directory ----------------------------------------------------------------------
 class DataPage(Page):
     title = "Data directory"
     icon_name = "database"
@@ -483,31 +483,8 @@ class DataPage(Page):
         self.layout_.addStretch(1)
 
 
-class CloudPage(Page):
-    title = "Cloud models"
-    icon_name = "cloud"
-
-    def __init__(self, dialog: SettingsDialog) -> None:
-        super().__init__(dialog)
-        badge = QLabel(self)
-        badge.setPixmap(icon("offline").pixmap(QSize(40, 40)))
-        self.state = QLabel("<b>Cloud models are off.</b>", self)
-        self.state.setAccessibleName("Cloud models are off")
-        row = QHBoxLayout()
-        row.addWidget(badge)
-        row.addWidget(self.state, 1)
-        self.layout_.addLayout(row)
-        self.layout_.addWidget(_hint(
-            "Every answer comes from the local model and nothing leaves this machine. Support "
-            "for OpenAI, Anthropic, Gemini and OpenAI-compatible servers (with the guard "
-            "redacting what is sent, keys in the system keyring and every request in the "
-            "egress log) arrives in a coming version.", self))  # fmt: skip
-        self.layout_.addStretch(1)
-
-
 # -- the dialog ---------------------------------------------------------------------------------
 class SettingsDialog(QDialog):
-    PAGES: tuple[type[Page], ...] = (ModelsPage, EmbeddingPage, GuardPage, DataPage, CloudPage)
 
     def __init__(self, ops: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -522,7 +499,7 @@ class SettingsDialog(QDialog):
         self.nav.setIconSize(QSize(18, 18))
         self.nav.setAccessibleName("Settings sections")
         self.stack = QStackedWidget(self)
-        self.pages = [page(self) for page in self.PAGES]
+        self.pages = [page(self) for page in _pages()]
         for page in self.pages:
             QListWidgetItem(icon(page.icon_name), page.title, self.nav)
             self.stack.addWidget(page)
@@ -587,3 +564,9 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         self.apply(then_close=True)
+
+
+def _pages() -> tuple[type[Page], ...]:
+    from desktop.cloud_page import CloudPage  # its own module, built on Page
+
+    return (ModelsPage, EmbeddingPage, GuardPage, DataPage, CloudPage)
