@@ -147,14 +147,24 @@ class ModelsPage(Page):
         self.use_button.clicked.connect(self.use_selected)
         self.remove_button = QPushButton(icon("trash"), "Remove", self)
         self.remove_button.clicked.connect(self.remove_selected)
+        self.get_button = QPushButton(icon("cloud"), "Get a model…", self)
+        self.get_button.setToolTip("Download a recommended model (checked before use)")
+        self.get_button.clicked.connect(self.open_catalog)
         buttons = QHBoxLayout()
-        for button in (self.import_button, self.use_button, self.remove_button):
+        for button in (self.get_button, self.import_button, self.use_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.layout_.addLayout(buttons)
         self.status = _hint("", self)
         self.layout_.addWidget(self.status)
         self.layout_.addWidget(self._build_form())
+
+    def open_catalog(self) -> None:
+        from desktop.model_catalog import ModelCatalogDialog
+
+        catalog = ModelCatalogDialog(self.dialog.ops, self)
+        catalog.downloaded.connect(lambda _result: self.refresh())
+        catalog.open()
 
     def _build_form(self) -> QGroupBox:
         box = QGroupBox("Generation", self)
