@@ -27,6 +27,8 @@ _GLOSSARY = {
     r"\bD&A\b": "depreciation and amortization",
     r"\bSG&A\b": "selling general and administrative",
     r"\bEPS\b": "earnings per share",
+    r"\bCEO\b": "chief executive officer",
+    r"\bCFO\b": "chief financial officer",
     r"\brevenues?\b": "net sales revenues",
     r"\bworking capital\b": "current assets current liabilities",
 }

@@ -58,6 +58,12 @@ def test_a_named_company_outranks_the_rest_and_plain_tuning_changes_nothing() ->
     assert [r for r, _ in rescore(fused, "What did Costco hold?", plain)] == [r for r, _ in fused]
 
 
+def test_unpaged_documents_keep_their_fused_order() -> None:
+    fused = [(row("a", 1, 0), 0.03), (row("b", 1, 0), 0.02), (row("b", 1, 1), 0.02)]
+    unpaged = [({**r, "page_start": None}, score) for r, score in fused]
+    assert rescore(unpaged, "What did B find?", DEFAULT_TUNING) == unpaged
+
+
 def test_period_lines_and_figures() -> None:
     assert is_period_line("Year Ended December 31,")
     assert is_period_line("2021 2020 2019")
