@@ -61,7 +61,6 @@ from desktop.ops import error_message
 from desktop.search_panel import state_page
 from desktop.theme import icon, is_dark
 
-
 if TYPE_CHECKING:
     from core.chat.result import AnswerResult
     from core.chat.sources import Source
@@ -840,6 +839,10 @@ class ChatPanel(QWidget):
         self._known: dict[int, Source] = {}  # the conversation's sources by number
         self._op: Any = None
         self._live: TurnWidget | None = None
+        # Conversations whose cloud requests the person approved after seeing the first.
+        self._cloud_approved: set[str] = set()
+        self._approve_next = False
+        self.preview_dialog: Any = None
         self._follow = True
         self._list_sequence = 0
         self.conversations: list[Conversation] = []
@@ -1103,6 +1106,41 @@ class ChatPanel(QWidget):
         if not question or self.busy:
             return
         self.question_box.clear()
+        if self._needs_cloud_preview():
+            self._preview_then_ask(question)
+        else:
+            self._ask(question)
+
+    def _needs_cloud_preview(self) -> bool:
+        """Cloud-first mode shows the first request of each conversation before it leaves."""
+        mode = self._engine.settings.cloud.mode
+        return bool(mode == "cloud" and self._current not in self._cloud_approved)
+
+    def _preview_then_ask(self, question: str) -> None:
+        from desktop.cloud_preview import SEND_ALWAYS, CloudPreviewDialog
+
+        def show(preview: object) -> None:
+            dialog = CloudPreviewDialog(preview, self)
+            self.preview_dialog = dialog
+            dialog.finished.connect(lambda _code: decided(dialog.choice))
+            dialog.open()
+
+        def decided(choice: str) -> None:
+            self.preview_dialog = None
+            if choice == SEND_ALWAYS:
+                self._approve_next = True
+            if choice in (SEND_ALWAYS, "once"):
+                self._ask(question)
+            else:
+                self.question_box.setPlainText(question)  # nothing lost
+
+        self._list_message("Preparing what would be sent to the cloud model…")
+        self._ops.query(
+            self._engine.cloud_preview, question, conversation_id=self._current,
+            collections=self._collections or None,
+        ).success(show).failure(lambda error: self._list_message(error_message(error))).run()  # fmt: skip
+
+    def _ask(self, question: str) -> None:
         turn = self._add_turn(question)
         self._live = turn
         self._follow = True
@@ -1198,6 +1236,9 @@ class ChatPanel(QWidget):
 
     # the answer coming back ----------------------------------------------------------------
     def _answered(self, turn: TurnWidget, result: AnswerResult) -> None:
+        if self._approve_next:
+            self._cloud_approved.add(result.conversation_id)
+            self._approve_next = False
         if self._current is None and turn is self._live:
             self._current = result.conversation_id
             self._update_tools()
