@@ -8,6 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.cloud_servers.fixtures import (  # noqa: F401  (pytest finds fixtures by name)
+    cloud_servers,
+    cloud_servers_session,
+    openai_server,
+)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,11 +12,6 @@ import pytest
 
 from core.engine import Engine
 from core.settings import Settings
-from tests.cloud_servers.fixtures import (  # noqa: F401  (pytest finds fixtures by name)
-    cloud_servers,
-    cloud_servers_session,
-    openai_server,
-)
 from tests.fakes import FakeEmbedder, MemoryKeyring
 
 pytestmark = pytest.mark.gui

@@ -12,11 +12,6 @@ import keyring
 import pytest
 
 from core.engine import Engine
-from tests.cloud_servers.fixtures import (  # noqa: F401  (pytest finds fixtures by name)
-    cloud_servers,
-    cloud_servers_session,
-    openai_server,
-)
 from tests.fakes import FakeEmbedder, MemoryKeyring
 
 pytestmark = pytest.mark.gui
