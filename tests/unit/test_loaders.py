@@ -387,3 +387,11 @@ def test_parser_crash_becomes_corrupt_not_a_traceback(tmp_path: Path, monkeypatc
     path = tmp_path / "doc.md"
     path.write_text("# Title\n\nBody.", encoding="utf-8")
     assert reason_of(path) == "corrupt"
+
+
+def test_ocr_renders_poster_sized_pages_at_a_lower_dpi() -> None:
+    from core.ingest.loaders.pdf import OCR_DPI, OCR_MAX_PIXELS, ocr_dpi
+
+    assert ocr_dpi(612, 792) == OCR_DPI  # Letter: full resolution
+    poster = ocr_dpi(2160, 2160)  # 30 x 30 inches
+    assert poster < OCR_DPI and 30 * poster <= OCR_MAX_PIXELS

@@ -8,6 +8,9 @@ was no better on the multi-column papers. See the loaders' issue note for number
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +38,8 @@ MIN_IMAGE_AREA = 0.1  # share of the page covered by images before it is worth O
 MIN_RULE_LENGTH = 20.0  # points
 MIN_RULES = 3  # ruled tables need this many horizontal and vertical lines; else skip
 OCR_DPI = 300
+OCR_MAX_PIXELS = 4200  # longer side of the rendered page: a full A4/Letter page at 300 dpi
+OCR_TIMEOUT_S = 120  # one page; a stuck tesseract must not stall the whole ingest
 _PAGE_NUMBER = re.compile(r"^(page\s*)?(\d+|[ivxlcdm]+)$", re.I)
 _NOTE = re.compile(r"^\(.*\)$")  # "(in millions, except per share data)" is no heading
 _NUMBERED_SECTION = re.compile(r"^((?:\d+\.)*\d+\.?|[IVX]+\.|[A-H]\.)\s+\S.{0,80}$")
@@ -195,20 +200,47 @@ class _PdfReader:
             self.result.needs_ocr_pages.append(page_number)
             return []
         try:
-            textpage = page.get_textpage_ocr(
-                flags=self.flags,
-                language=self.settings.ocr_language,
-                dpi=OCR_DPI,
-                full=True,
-                tessdata=str(self.tessdata),
-            )
-            items = self._text_items(page, textpage)
+            items = self._ocr_in_subprocess(page)
+            if items is None:  # no tesseract program: PyMuPDF's in-process OCR
+                textpage = page.get_textpage_ocr(
+                    flags=self.flags,
+                    language=self.settings.ocr_language,
+                    dpi=OCR_DPI,
+                    full=True,
+                    tessdata=str(self.tessdata),
+                )
+                items = self._text_items(page, textpage)
         except Exception as exc:
             self.result.warnings.append(f"OCR failed on page {page_number}: {_short(exc)}")
             self.result.needs_ocr_pages.append(page_number)
             return []
         self.result.ocr_pages.append(page_number)
         return items
+
+    def _ocr_in_subprocess(self, page: Any) -> list[_Item] | None:
+        """OCR by the tesseract program: the page rendered to PNG, read back as the one-page
+        PDF with a text layer that tesseract writes. PyMuPDF's own OCR holds the GIL for
+        the whole recognition (5-7 s a page here), which froze the window during an
+        ingest; waiting on a subprocess does not. None when there is no tesseract."""
+        import pymupdf
+
+        program = shutil.which("tesseract")
+        if program is None or self.tessdata is None:
+            return None
+        with tempfile.TemporaryDirectory(prefix="enclave-ocr-") as folder:
+            image = Path(folder) / "page.pnm"  # uncompressed: writing it costs no time
+            dpi = ocr_dpi(page.rect.width, page.rect.height)
+            page.get_pixmap(dpi=dpi).save(str(image))
+            subprocess.run(
+                [program, str(image), str(Path(folder) / "page"), "-l", self.settings.ocr_language,
+                 "--dpi", str(dpi), "--tessdata-dir", str(self.tessdata), "pdf"],
+                check=True, capture_output=True, timeout=OCR_TIMEOUT_S,
+            )  # fmt: skip
+            with pymupdf.open(Path(folder) / "page.pdf") as scanned:
+                ocr_page = scanned[0]
+                scale = page.rect.width / ocr_page.rect.width if ocr_page.rect.width else 1.0
+                items = self._text_items(ocr_page)
+        return [_scaled(item, scale, page.rect.x0, page.rect.y0) for item in items]
 
     def _with_tables(self, page: Any, items: list[_Item]) -> list[_Item]:
         """Replace the text blocks inside ruled tables by one markdown table each."""
@@ -452,6 +484,20 @@ def _image_coverage(page: Any) -> float:
         return 0.0
     covered = sum(abs(page.rect & _rect(page, info["bbox"])) for info in page.get_image_info())
     return min(covered / area, 1.0)
+
+
+def ocr_dpi(width_pt: float, height_pt: float) -> int:
+    """OCR_DPI, lowered for poster-sized pages so the image stays under OCR_MAX_PIXELS
+    on its longer side (a 30-inch page at 300 dpi is 81 megapixels for the same text)."""
+    longest_in = max(width_pt, height_pt, 1.0) / 72
+    return max(72, min(OCR_DPI, int(OCR_MAX_PIXELS / longest_in)))
+
+
+def _scaled(item: _Item, scale: float, x0: float, y0: float) -> _Item:
+    """An item read from tesseract's page, placed in the original page's coordinates."""
+    a, b, c, d = item.bbox
+    item.bbox = (x0 + a * scale, y0 + b * scale, x0 + c * scale, y0 + d * scale)
+    return item
 
 
 def _rect(page: Any, bbox: Any) -> Any:
