@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
 from desktop.ops import error_message
 from desktop.theme import icon
 
-
 if TYPE_CHECKING:
     from core.index.types import SearchHit
 
