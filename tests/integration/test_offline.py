@@ -75,7 +75,10 @@ def test_ingest_and_ask_inside_a_namespace_without_network(tmp_path: Path) -> No
     result = json.loads(ask.stdout)
     assert not result["abstained"] and result["answer"].strip()
     assert result["backend"] == "local" and result["engine"] == "llama.cpp"
-    assert result["citations"] and result["citations"][0]["path"].endswith("lease.md")
+    # The answer came from the indexed file; sentences the grounding check cannot tie to
+    # a passage carry no citation since per-sentence attribution, so cite only what holds.
+    assert result["sources"] and result["sources"][0]["path"].endswith("lease.md")
+    assert all(c["path"].endswith("lease.md") for c in result["citations"])
 
 
 # -- every connection a normal session makes, seen in-process ------------------------------
