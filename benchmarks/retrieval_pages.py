@@ -82,6 +82,9 @@ def variants() -> dict[str, Variant]:
         "hybrid+query": Variant("hybrid", query),
         "hybrid+query+doc": Variant("hybrid", docs),
         "hybrid+query+doc+names": Variant("hybrid", names),
+        "hybrid+query+doc+names+page (every page, no contents damping)": Variant(
+            "hybrid", replace(DEFAULT_TUNING, page_match=0.0, contents_damping=1.0)
+        ),
         "default (+page)": Variant("hybrid", DEFAULT_TUNING),
     }
 

@@ -7,13 +7,15 @@ calibration between cosine similarity and BM25, which is why it is the default.
 On long filings the right document is usually found and the right page is not: one
 balance sheet among a hundred pages of figures. So the fused candidates are rescored
 with what a single chunk cannot know (SearchTuning): how much of the evidence its
-document gathered, whether the question names the document's company, and how many
-candidates sit on its page. Keyword search reads the question rewritten into filing
+document gathered, whether the question names the document's company, and how strong
+the other candidates on its page are. A table of contents names every topic with dot
+leaders, so it matches any question and never answers one: it is damped. Keyword search reads the question rewritten into filing
 words (core/index/query.py).
 """
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,7 @@ from core.index.store import ChunkStore, sql_in
 from core.index.types import SearchHit, SearchMode
 
 MIN_CANDIDATES = 50  # each side of a hybrid query ranks at least this many
+_DOT_LEADER = re.compile(r"(?:\.\s?){5,}")  # "Security . . . . . . . 7"
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="enclave-search")
 
 
@@ -39,6 +42,11 @@ class SearchTuning:
     doc_prior: float = 1.0  # weight of the document's share of the candidates' score
     doc_names: float = 1.0  # weight of the question naming the document's company
     page_fusion: float = 0.5  # weight of the other candidates on the same page
+    # A page cut into many small chunks (a big table, a contents page) gathers many weak
+    # candidates for any question: its peers count only when its best vector match is
+    # at least this share of the best one (hybrid; keyword search has no such measure).
+    page_match: float = 0.75
+    contents_damping: float = 0.3  # factor on table-of-contents chunks (1.0: off)
 
 
 DEFAULT_TUNING = SearchTuning()
@@ -84,7 +92,10 @@ def search_store(
         # Both searches run in LanceDB's native code, which releases the GIL: in parallel
         # the hybrid query costs about as much as the slower of the two.
         keyword = _POOL.submit(store.keyword_search, keyword_query, depth, where)
-        rankings = [store.vector_search(vector, depth, where), keyword.result()]
+        nearest = store.vector_search(vector, depth, where)
+        for row in nearest:
+            row["cosine"] = row["score"]
+        rankings = [nearest, keyword.result()]
         fused = reciprocal_rank_fusion(rankings, rrf_k or tuning.rrf_k)
         scored = rescore(fused, query, tuning)
     return [to_hit(row, score) for row, score in scored[:k]]
@@ -108,8 +119,15 @@ def rescore(fused: Scored, query: str, tuning: SearchTuning) -> Scored:
         (row, score * weights[row["doc_id"]] if row["page_start"] is not None else score)
         for row, score in fused
     ]
+    if tuning.contents_damping != 1.0:
+        scored = [
+            (row, score * tuning.contents_damping)
+            if row["page_start"] is not None and is_contents(row.get("text", ""))
+            else (row, score)
+            for row, score in scored
+        ]
     if tuning.page_fusion:
-        scored = _page_fusion(scored, tuning.page_fusion)
+        scored = _page_fusion(scored, tuning)
     return sorted(scored, key=lambda pair: pair[1], reverse=True)
 
 
@@ -141,20 +159,32 @@ def _named(keys: dict[str, str], terms: list[str]) -> dict[str, int]:
     return found
 
 
-def _page_fusion(scored: Scored, weight: float) -> Scored:
-    """Each chunk gains `weight` times the score of the other candidates on its page:
-    the page that holds the table, its heading and its notes outranks a stray match."""
-    pages: dict[tuple[str, int], float] = {}
-    for row, score in scored:
+def is_contents(text: str) -> bool:
+    """A quarter of the text or more is dot leaders: a table of contents or an index."""
+    leaders = sum(len(run) for run in _DOT_LEADER.findall(text))
+    return leaders > 0 and leaders >= 0.25 * len(text)
+
+
+def _page_fusion(scored: Scored, tuning: SearchTuning) -> Scored:
+    """Each chunk gains `page_fusion` times the scores of the other candidates on its
+    page: the page that holds the table, its heading and its notes outranks a stray
+    match, provided one of them is a good match itself (`page_match`)."""
+    pages: dict[tuple[str, int], list[int]] = {}
+    best_cosine: dict[tuple[str, int], float] = {}
+    for i, (row, _) in enumerate(scored):
         if row["page_start"] is not None:
             key = (row["doc_id"], row["page_start"])
-            pages[key] = pages.get(key, 0.0) + score
-    return [
-        (row, score + weight * (pages[(row["doc_id"], row["page_start"])] - score))
-        if row["page_start"] is not None
-        else (row, score)
-        for row, score in scored
-    ]
+            pages.setdefault(key, []).append(i)
+            best_cosine[key] = max(best_cosine.get(key, -1.0), row.get("cosine", -1.0))
+    top = max(best_cosine.values(), default=-1.0)
+    bar = tuning.page_match * top if top > 0 else -1.0  # keyword search: no cosines
+    fused = []
+    for i, (row, score) in enumerate(scored):
+        key = (row["doc_id"], row["page_start"])
+        if row["page_start"] is not None and best_cosine[key] >= bar:
+            score += tuning.page_fusion * sum(scored[j][1] for j in pages[key] if j != i)
+        fused.append((row, score))
+    return fused
 
 
 def _stem(path: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from core.index.query import expand_query, name_key, name_terms
-from core.index.search import DEFAULT_TUNING, SearchTuning, rescore
+from core.index.search import DEFAULT_TUNING, SearchTuning, is_contents, rescore
 from core.ingest.loaders.pdf_context import TableHead, is_figure, is_period_line
 
 pytestmark = pytest.mark.unit
@@ -79,3 +79,22 @@ def test_table_head_is_the_period_lines_above_the_first_figures() -> None:
     assert head.text == "August 29, 2021 August 30, 2020"
     head.see("The accompanying notes are an integral part of these financial statements.")
     assert head.text == ""  # running text: the table is over
+
+
+def test_a_page_of_many_weak_matches_does_not_outrank_the_page_that_answers() -> None:
+    # A big table cut into ten row chunks, each a weak match (cosine 0.3), against the
+    # page with the answer (0.6) and its heading: counting every page, the table wins.
+    fused = [({**row("acme", 3, n), "cosine": 0.3}, 0.010) for n in range(10)]
+    fused += [({**row("acme", 5, 0), "cosine": 0.6}, 0.016), (row("acme", 5, 1), 0.014)]
+    ranked = rescore(fused, "a question", DEFAULT_TUNING)
+    assert ranked[0][0]["chunk_id"] == "acme:5:0"
+    every_page = SearchTuning(page_match=0.0)
+    assert rescore(fused, "a question", every_page)[0][0]["page_start"] == 3
+
+
+def test_a_table_of_contents_is_damped() -> None:
+    contents = "3.6.4 Defining row permissions . . . . . . . . . . . . . . . . . 25 " * 3
+    assert is_contents(contents) and not is_contents("Revenue grew 5% . . . to $3.2bn")
+    fused = [({**row("acme", 2, 0), "text": contents}, 0.030), (row("acme", 7, 0), 0.020)]
+    ranked = rescore(fused, "row permissions", DEFAULT_TUNING)
+    assert ranked[0][0]["chunk_id"] == "acme:7:0"
