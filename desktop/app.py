@@ -85,16 +85,29 @@ def _quit_on_sigterm(app: QApplication) -> None:
 
 
 def _report_shown_and_quit(app: QApplication, started: float) -> None:
-    import resource
-
     heavy = [name for name in ("torch", "llama_cpp", "presidio_analyzer") if name in sys.modules]
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = _peak_rss_mb()
     print(
         f"shown_s={time.perf_counter() - started:.3f} rss_mb={rss_mb:.0f} "
         f"heavy_imported={','.join(heavy) or '-'}"
     )
     sys.stdout.flush()
     app.closeAllWindows()
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. /proc's VmHWM starts afresh at exec; getrusage's ru_maxrss
+    does not, so a window started by a big parent (the self-test) reported the parent's."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource  # macOS reports bytes, Linux kilobytes; only Linux lacks /proc here
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def _log_to(path: Path) -> None:

@@ -8,7 +8,6 @@ work goes through `desktop.ops`.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import (
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from core.engine import Engine
 from core.jobs import Progress
+from core.resources import SAMPLE_DOCUMENT
 from desktop.chat_panel import ChatPanel
 from desktop.guard_panel import GuardPanel
 from desktop.jobs_panel import JobsPanel
@@ -46,8 +46,6 @@ from desktop.theme import icon
 from desktop.viewer import SourceViewer
 
 log = logging.getLogger(__name__)
-REPO_RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-SAMPLE_DOCUMENT = REPO_RESOURCES / "sample" / "Enclave-Welcome.pdf"
 CHAT_TAB, SEARCH_TAB, GUARD_TAB = range(3)
 
 

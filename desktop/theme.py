@@ -4,14 +4,14 @@ stylesheet, and the SVG icons from resources/icons tinted to the palette's text 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+from core.resources import RESOURCES
+
 ICONS = RESOURCES / "icons"
 APP_ICON = "enclave"
 ACCENT = "#3B5BDB"  # the app icon's blue

@@ -16,7 +16,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from core.cli import chat, guard, keys, spine
+    from core.cli import chat, guard, keys, selftest, spine
 
     parser = argparse.ArgumentParser(
         prog="enclave",
@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--home", help="data directory (default: $ENCLAVE_HOME or the OS one)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for area in (spine, chat, guard, keys):
+    for area in (spine, chat, guard, keys, selftest):
         area.register(commands)
     gui = commands.add_parser("gui", help="open the desktop window (what `enclave` alone does)")
     gui.set_defaults(handler=open_gui)
