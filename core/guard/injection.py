@@ -26,9 +26,14 @@ import numpy as np
 
 from core.errors import GuardError
 from core.guard import multilingual
+from core.resources import RESOURCES
 
-WEIGHTS_PATH = Path(__file__).resolve().parents[2] / "resources/guard/injection_lr.npz"
+WEIGHTS_PATH = RESOURCES / "guard" / "injection_lr.npz"
 SCORER_MODEL_ID = "all-MiniLM-L6-v2"
+# The scorers were trained on float32 MiniLM vectors; the fp32 ONNX export gives the same
+# vectors as sentence-transformers on torch (tests/integration/test_guard_vectors.py) without
+# loading torch, which the installer's bundle does not carry.
+SCORER_EMBEDDER = f"{SCORER_MODEL_ID}@onnx"
 MULTILINGUAL_WEIGHTS_PATH = WEIGHTS_PATH.with_name("injection_e5_lr.npz")
 # The scorer is trained on prompts (~10-60 words). Document chunks are longer and read as
 # more "instruction-like" to it (12% of public PDF chunks scored >= 0.5), so long texts need
@@ -409,9 +414,9 @@ class InjectionDetector:
     def _embed(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             if self._embedder is None:
-                from core.index.embedder import SentenceTransformerEmbedder
+                from core.index.embedder import load_embedder
 
-                self._embedder = SentenceTransformerEmbedder(SCORER_MODEL_ID)
+                self._embedder = load_embedder(SCORER_EMBEDDER)
         return np.asarray(self._embedder.embed(texts), dtype=np.float32)
 
 

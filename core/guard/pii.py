@@ -16,8 +16,9 @@ from typing import Any
 from core.errors import GuardError
 from core.guard.patterns import PATTERN_ENTITIES, PiiFinding, find_pii_fast, resolve_overlaps
 from core.guard.settings import GuardSettings
+from core.resources import RESOURCES
 
-BLANK_PIPELINE = Path(__file__).resolve().parents[2] / "resources/guard/spacy_blank_en"
+BLANK_PIPELINE = RESOURCES / "guard" / "spacy_blank_en"
 NER_ENTITIES = ("PERSON", "LOCATION", "ORGANIZATION")
 # Presidio's recognizers we keep beside ours (our SSN and phone rules need context).
 PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "CreditCardRecognizer", "IbanRecognizer",

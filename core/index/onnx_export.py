@@ -25,6 +25,7 @@ from pathlib import Path
 
 from core.errors import UserError
 from core.jobs import ProgressCallback, ProgressMeter
+from core.resources import RESOURCES
 
 # Bumped when the exported graph or quantization changes: a new recipe exports anew.
 RECIPE = "torchscript-opset17/quantize_dynamic-quint8-per-channel/v2"
@@ -57,6 +58,9 @@ def exported_model(
     if variant not in VARIANTS:
         raise UserError(f"Unknown ONNX variant {variant!r} (one of {', '.join(VARIANTS)}).")
     source, cache_root = Path(source), Path(cache_root)
+    shipped = shipped_model(source, variant)
+    if shipped is not None:
+        return shipped
     dest = cache_root / f"{source.name}-{variant}-{cache_key(source, variant)}"
     if (dest / MANIFEST).exists():
         return dest
@@ -73,6 +77,30 @@ def exported_model(
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return dest
+
+
+def shipped_model(source: Path, variant: str) -> Path | None:
+    """The folder exported at build time into resources/embedding (the installer's bundle,
+    which carries no torch to export with), if it was made from these weights' files by
+    this recipe."""
+    folder = RESOURCES / "embedding" / f"{source.name}-{variant}"
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("recipe") != RECIPE or manifest.get("weights") != weights_digest(source):
+        return None
+    return folder
+
+
+def weights_digest(source: Path) -> str:
+    """Names and sizes of the weights' files: unlike mtimes, these survive a copy into a
+    bundle."""
+    digest = hashlib.sha256()
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            digest.update(f"{path.relative_to(source)}|{path.stat().st_size}".encode())
+    return digest.hexdigest()[:16]
 
 
 def _sweep_stale_temps(cache_root: Path) -> None:
@@ -102,7 +130,13 @@ def _export_into(
         if (source / name).exists():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source / name, folder / name)
-    manifest = {"source": str(source), "variant": variant, "recipe": RECIPE, **_versions()}
+    manifest = {
+        "source": str(source),
+        "variant": variant,
+        "recipe": RECIPE,
+        "weights": weights_digest(source),
+        **_versions(),
+    }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     meter.advance()
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NotFound, UserError
+from core.resources import RESOURCES
 
-CATALOG_PATH = Path(__file__).resolve().parents[2] / "resources/models/catalog.json"
+CATALOG_PATH = RESOURCES / "models" / "catalog.json"
 BANDWIDTH_PER_CORE = 2.5e9  # bytes/s one core streams from RAM during generation
 MAX_BANDWIDTH = 20e9
 FAST_TPS, USABLE_TPS = 15.0, 5.0
