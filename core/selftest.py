@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.llm.ggml_backends import loaded_cpu_variant
 from core.resources import SAMPLE_DOCUMENT
 
 QUESTION = "Which keyboard shortcut starts a new chat?"
@@ -123,7 +124,9 @@ def answer_sample(test: SelfTest) -> str:
         said = " ".join(result.answer.split())[:160]
         raise StepFailed(f"the answer cites pages {pages or 'none'}, expected {ANSWER_PAGE}: {said!r}")
     said = " ".join(result.answer.split())[:80]
-    return f"{result.model} on {result.backend}, cites page {ANSWER_PAGE}: {said!r}"
+    variant = loaded_cpu_variant()
+    runs_on = f"{result.backend} ({variant} CPU code)" if variant else result.backend
+    return f"{result.model} on {runs_on}, cites page {ANSWER_PAGE}: {said!r}"
 
 
 def guard_sample(test: SelfTest) -> str:

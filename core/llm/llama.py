@@ -67,7 +67,10 @@ def batch_threads(settings: LLMSettings) -> int:
 def open_llama(path: Path, settings: LLMSettings) -> Any:
     from llama_cpp import Llama
 
+    from core.llm.ggml_backends import load_cpu_backend
     from core.llm.gguf import read_gguf
+
+    load_cpu_backend()
 
     trained = read_gguf(path).context_length
     # A context beyond what the model was trained on only produces garbage.
