@@ -1,5 +1,6 @@
-"""Files shipped with Enclave (resources/): found beside the package in a checkout, an
-installed wheel's data, or a PyInstaller bundle (where `sys._MEIPASS` is the root)."""
+"""Files shipped with Enclave (resources/): found beside the package in a checkout (which
+`make` installs editable) or in a PyInstaller bundle (where `sys._MEIPASS` is the root). A
+plain `pip install .` does not carry them: Enclave ships as the installer's bundle."""
 
 from __future__ import annotations
 

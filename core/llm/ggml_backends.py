@@ -51,7 +51,9 @@ def _load() -> str:
     variants = cpu_variant_libraries(lib_dir)
     if not variants:
         return ""
-    libraries = sorted(lib_dir.glob(f"*ggml{_SUFFIX}*"))
+    # The very file libllama linked (its soname, libggml.so.0): pip installs the soname and
+    # the plain name as two copies, and a second copy would hold a second backend registry.
+    libraries = _mapped_libraries(f"libggml{_SUFFIX}") or sorted(lib_dir.glob(f"*ggml{_SUFFIX}*"))
     if not libraries:
         raise LLMError(f"llama.cpp's libggml is missing from {lib_dir}")
     ggml = ctypes.CDLL(str(libraries[0]))
@@ -62,6 +64,8 @@ def _load() -> str:
         ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
         ggml.ggml_backend_load_all_from_path(str(lib_dir).encode())
     loaded = _mapped_variant()
+    if loaded is None and not sys.platform.startswith("linux"):
+        return "unknown"  # no /proc/self/maps to read it from
     if loaded is None:
         raise LLMError(
             "llama.cpp found no CPU backend this processor can run among "
@@ -82,13 +86,17 @@ def _load_one(ggml: ctypes.CDLL, name: str, variants: list[Path]) -> None:
 
 
 def _mapped_variant() -> str | None:
-    """Which variant ggml chose: the one mapped into this process (Linux: /proc/self/maps)."""
+    """Which variant ggml chose: the one mapped into this process."""
+    for path in _mapped_libraries("libggml-cpu-"):
+        return path.name.removeprefix("libggml-cpu-").removesuffix(_SUFFIX)
+    return None
+
+
+def _mapped_libraries(prefix: str) -> list[Path]:
+    """Shared libraries named `prefix`... loaded into this process (Linux: /proc/self/maps)."""
     try:
         maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return "unknown"
-    for line in maps.splitlines():
-        name = line.rsplit("/", 1)[-1]
-        if name.startswith("libggml-cpu-") and name.endswith(_SUFFIX):
-            return name.removeprefix("libggml-cpu-").removesuffix(_SUFFIX)
-    return None
+        return []
+    found = {Path(line[line.index("/"):]) for line in maps.splitlines() if "/" in line}
+    return sorted(p for p in found if p.name.startswith(prefix))
