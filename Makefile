@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 QT_XCB_LIBS := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
 
-.PHONY: venv system-deps run test test-fast lint bench clean
+.PHONY: venv system-deps run test test-fast lint bench bundle bundle-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,5 +50,14 @@ lint: venv
 bench: venv system-deps
 	$(PY) -m benchmarks.run_all
 
+# The Linux installers (dist/*.deb, dist/*.tar.gz) from a build virtualenv of their own:
+# llama.cpp there is built for any x86-64 CPU, not this one (installer/build_linux.sh).
+bundle:
+	installer/build_linux.sh
+
+# What the .deb installs, run with no Python, no network and a fresh home.
+bundle-check:
+	installer/check_linux.sh dist/enclave_$$($(PYTHON) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')_amd64.deb
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench build dist

@@ -7,6 +7,8 @@ exit code. UserError is shown as one line; a traceback is never shown to a perso
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -31,7 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# ENCLAVE_LOG=debug (or info, warning): log to stderr, for a person reporting a problem.
+LOG_ENV = "ENCLAVE_LOG"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    level = os.environ.get(LOG_ENV)
+    if level:
+        logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)

@@ -65,6 +65,7 @@ def load_document(path: Path, settings: IngestSettings | None = None) -> Documen
     except IngestError:
         raise
     except (OSError, MemoryError) as exc:
+        log.debug("could not read %s", path, exc_info=True)
         raise _unreadable(path, exc) from exc
     except Exception as exc:  # a parser library's own failure: the file is not what it claims
         log.debug("loader failed on %s", path, exc_info=True)
