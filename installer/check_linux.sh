@@ -29,7 +29,7 @@ echo "layout: ok ($(du -sh "$ROOT/opt/enclave" | cut -f1) under /opt/enclave)"
 mkdir -p "$WORK/bin" "$WORK/home"
 if command -v tesseract >/dev/null 2>&1; then ln -s "$(command -v tesseract)" "$WORK/bin/tesseract"; fi
 isolate=()
-if unshare -n true 2>/dev/null; then isolate=(unshare -n); echo "network: none (unshare -n)"; else echo "network: unshare not permitted here; running with the network present"; fi
+if unshare -n true 2>/dev/null; then isolate=("$(command -v unshare)" -n); echo "network: none (unshare -n)"; else echo "network: unshare not permitted here; running with the network present"; fi
 
 run_selftest() {
   env -i HOME="$WORK/home" PATH="$WORK/bin" LANG=C.UTF-8 "$@" \

@@ -6,6 +6,8 @@ set -euo pipefail
 APP=$1 ICONS=$2 VERSION=$3 DIST=$4
 HERE=$(cd "$(dirname "$0")" && pwd)
 EPOCH=${SOURCE_DATE_EPOCH:?set SOURCE_DATE_EPOCH}
+mkdir -p "$DIST"
+DIST=$(cd "$DIST" && pwd)
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
@@ -23,8 +25,7 @@ install -m 0755 "$HERE/linux/postinst" "$HERE/linux/postrm" "$root/DEBIAN/"
 find "$root" -exec touch -h -d "@$EPOCH" {} +
 deb=$DIST/enclave_${VERSION}_amd64.deb
 # zstd: xz over 1 GB takes minutes on two cores; dpkg reads zstd since Debian 12/Ubuntu 21.10.
-dpkg-deb --root-owner-group -Zzstd -z9 --threads-max=0 --build "$root" "$deb" >/dev/null 2>&1 \
-  || dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zzstd -z9 --build "$root" "$deb" >/dev/null
 echo "built $deb"
 
 tarball=$DIST/enclave-${VERSION}-linux-x86_64.tar.gz
