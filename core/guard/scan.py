@@ -74,8 +74,10 @@ class GuardStatus:
     flags_stale: bool  # indexed chunks were flagged by another version of the guard
 
     def lines(self) -> list[str]:
-        names = (f"detected (model pack {self.ner_model_path})" if self.names_detected
-                 else "NOT detected (no NER model pack; only names after Mr/Ms/Dr)")  # fmt: skip
+        model = f"spaCy model {self.ner_model_path}" if self.ner_model_path else "en_core_web_sm"
+        names = (f"detected ({model})" if self.names_detected
+                 else "NOT detected (guard.detect_names is off or no spaCy model is installed;"
+                      " only names after Mr/Ms/Dr)")  # fmt: skip
         languages = (f"yes ({self.multilingual_model})" if self.multilingual_model
                      else f"no ({self.multilingual_missing}); English vectors only")  # fmt: skip
         if not self.detect_injection:

@@ -42,11 +42,11 @@ def test_presidio_scan_works_offline(no_network: None, tmp_path: Path,
         ("CUSTOM", "Project Falcon"), ("CREDIT_CARD", "5555 5555 5555 4444"),
         ("IBAN_CODE", "GB82 WEST 1234 5698 7654 32"), ("US_SSN", "078-05-1120"),
     }  # fmt: skip
-    assert not scanner.names_detected
+    assert scanner.names_detected  # the bundled en_core_web_sm, read from disk like the rest
 
 
 def test_context_words_boost_on_the_blank_pipeline() -> None:
-    scanner = PiiScanner(GuardSettings(pii_min_score=0.0))
+    scanner = PiiScanner(GuardSettings(pii_min_score=0.0, detect_names=False))
     nlp = scanner.analyzer.nlp_engine.get_nlp("en")
     assert [t.lemma_ for t in nlp("Credit CARD")] == ["credit", "card"]
     plain = scanner.analyzer.analyze(
@@ -102,3 +102,13 @@ def test_cli_status_reports_stale_flags_and_rescan_clears_them(tmp_path: Path) -
     status = run_cli(["guard", "status"], "", home).stdout
     assert "flags up to date" in status
     assert "questions read in ~100 languages: yes (multilingual-e5-small" in status
+
+
+def test_names_and_places_are_found_by_default_and_not_when_off() -> None:
+    text = "Please forward the signed lease to Maria Gonzalez, who moved to Barcelona last year."
+    found = {(f.type, f.text) for f in PiiScanner(GuardSettings()).scan(text)}
+    assert ("PERSON", "Maria Gonzalez") in found
+    assert ("LOCATION", "Barcelona") in found
+    off = PiiScanner(GuardSettings(detect_names=False))
+    assert not off.names_detected
+    assert not {t for t, _ in {(f.type, f.text) for f in off.scan(text)}} & {"PERSON", "LOCATION"}
