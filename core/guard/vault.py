@@ -54,6 +54,27 @@ def _norm(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
+def merge_overlaps(spans: list[Span]) -> list[Span]:
+    """Overlapping spans become one span covering them all: a name found inside a password
+    must not leave the password's tail in the clear. Its kind is SECRET if a secret is among
+    them, else the longest span's."""
+    groups: list[list[Span]] = []
+    for span in sorted(spans):
+        if groups and span[0] < max(end for _, end, _ in groups[-1]):
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    return [(min(s for s, _, _ in group), max(e for _, e, _ in group), _dominant_kind(group))
+            for group in groups]  # fmt: skip
+
+
+def _dominant_kind(group: list[Span]) -> str:
+    kinds = [kind for _, _, kind in group]
+    if "SECRET" in kinds:
+        return "SECRET"
+    return max(group, key=lambda span: span[1] - span[0])[2]
+
+
 @dataclass
 class Vault:
     conversation: str
@@ -86,9 +107,7 @@ class Vault:
     def pseudonymize(self, text: str, spans: list[Span]) -> tuple[str, dict[str, int]]:
         """Replace each span; returns the new text and counts per type (never values)."""
         out, counts, last = [], dict[str, int](), 0
-        for start, end, kind in sorted(spans):
-            if start < last:
-                continue
+        for start, end, kind in merge_overlaps(spans):
             out += [text[last:start], self.placeholder_for(text[start:end], kind)]
             counts[kind] = counts.get(kind, 0) + 1
             last = end

@@ -89,3 +89,19 @@ def test_no_keyring_is_a_clear_user_error(tmp_path: Path) -> None:
             vault.save()
     finally:
         keyring.set_keyring(previous)
+
+
+def test_overlapping_spans_are_replaced_as_one_and_a_secret_wins() -> None:
+    from core.guard.vault import merge_overlaps
+
+    text = "login jsmith pass dipPr112Gg! today"
+    secret = (text.index("dipPr"), text.index(" today"), "SECRET")
+    name = (text.index("jsmith"), text.index("dipPr") + 3, "PERSON")  # NER cut into the secret
+    assert merge_overlaps([secret, name]) == [(name[0], secret[1], "SECRET")]
+    vault = Vault("c1")
+    redacted, counts = vault.pseudonymize(text, [secret, name])
+    assert "Gg!" not in redacted and "dipPr" not in redacted and "jsmith" not in redacted
+    assert counts == {"SECRET": 1}
+    assert vault.restore(redacted) == text
+    apart = [(0, 5, "PERSON"), (6, 12, "EMAIL_ADDRESS")]
+    assert merge_overlaps(apart) == apart
