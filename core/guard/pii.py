@@ -11,6 +11,7 @@ tldextract, used by Presidio's e-mail recognizer, is pointed at its bundled suff
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 from pathlib import Path
@@ -42,6 +43,7 @@ def ner_model_dir(settings: GuardSettings) -> Path | None:
     return installed_ner_model()
 
 
+@functools.cache  # installed packages do not change while Enclave runs; asked on every scan
 def installed_ner_model() -> Path | None:
     spec = importlib.util.find_spec(NER_PACKAGE)  # located, not imported
     for folder in (spec.submodule_search_locations or []) if spec else []:

@@ -40,12 +40,23 @@ STALE_TEMP_SECONDS = 3600
 
 def cache_key(source: Path, variant: str) -> str:
     """Changes with the weights (size and mtime of each file), the variant and the recipe."""
-    digest = hashlib.sha256(f"{RECIPE}|{variant}".encode())
+    return _files_digest(source, f"{RECIPE}|{variant}", with_mtimes=True)[:12]
+
+
+def weights_digest(source: Path) -> str:
+    """Names and sizes of the weights' files: unlike mtimes, these survive a copy into a
+    bundle."""
+    return _files_digest(source, "", with_mtimes=False)[:16]
+
+
+def _files_digest(source: Path, seed: str, *, with_mtimes: bool) -> str:
+    digest = hashlib.sha256(seed.encode())
     for path in sorted(source.rglob("*")):
         if path.is_file():
             stat = path.stat()
-            digest.update(f"{path.relative_to(source)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:12]
+            stamp = f"|{stat.st_mtime_ns}" if with_mtimes else ""
+            digest.update(f"{path.relative_to(source)}|{stat.st_size}{stamp}".encode())
+    return digest.hexdigest()
 
 
 def exported_model(
@@ -91,16 +102,6 @@ def shipped_model(source: Path, variant: str) -> Path | None:
     if manifest.get("recipe") != RECIPE or manifest.get("weights") != weights_digest(source):
         return None
     return folder
-
-
-def weights_digest(source: Path) -> str:
-    """Names and sizes of the weights' files: unlike mtimes, these survive a copy into a
-    bundle."""
-    digest = hashlib.sha256()
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            digest.update(f"{path.relative_to(source)}|{path.stat().st_size}".encode())
-    return digest.hexdigest()[:16]
 
 
 def _sweep_stale_temps(cache_root: Path) -> None:

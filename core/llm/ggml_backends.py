@@ -21,7 +21,7 @@ from core.errors import LLMError
 # Load only this variant (e.g. "x64", the baseline every x86-64 CPU runs): how the installer
 # proves the bundle works on an old CPU.
 VARIANT_ENV = "ENCLAVE_LLAMA_CPU_VARIANT"
-_SUFFIX = {"win32": ".dll", "darwin": ".so"}.get(sys.platform, ".so")
+_SUFFIX = ".dll" if sys.platform == "win32" else ".so"  # ggml's backend names, macOS too
 _lock = threading.Lock()
 _loaded: str | None = None
 
@@ -75,9 +75,9 @@ def _load() -> str:
 
 
 def _load_one(ggml: ctypes.CDLL, name: str, variants: list[Path]) -> None:
-    wanted = [p for p in variants if p.stem.removeprefix("lib") == f"ggml-cpu-{name}"]
+    wanted = [p for p in variants if _variant_name(p) == name]
     if not wanted:
-        known = ", ".join(p.stem.removeprefix("lib").removeprefix("ggml-cpu-") for p in variants)
+        known = ", ".join(_variant_name(p) for p in variants)
         raise LLMError(f"{VARIANT_ENV}={name}: no such llama.cpp CPU variant (one of {known})")
     ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
     ggml.ggml_backend_load.restype = ctypes.c_void_p
@@ -88,8 +88,13 @@ def _load_one(ggml: ctypes.CDLL, name: str, variants: list[Path]) -> None:
 def _mapped_variant() -> str | None:
     """Which variant ggml chose: the one mapped into this process."""
     for path in _mapped_libraries("libggml-cpu-"):
-        return path.name.removeprefix("libggml-cpu-").removesuffix(_SUFFIX)
+        return _variant_name(path)
     return None
+
+
+def _variant_name(library: Path) -> str:
+    """libggml-cpu-haswell.so -> haswell"""
+    return library.stem.removeprefix("lib").removeprefix("ggml-cpu-")
 
 
 def _mapped_libraries(prefix: str) -> list[Path]:
