@@ -399,13 +399,13 @@ class Engine(CloudFacade):
         from core.ingest.watch import FolderWatcher
 
         if self._watcher is None:
-            self._watcher = FolderWatcher(self, on_sync=on_sync)
-            self._watcher.start()
+            watcher = self._watcher = FolderWatcher(self, on_sync=on_sync)
+            watcher.start()  # a stop_watching() from another thread may already have run
 
     def stop_watching(self) -> None:
-        if self._watcher is not None:
-            self._watcher.stop()
-            self._watcher = None
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
 
     def watches(self) -> list[tuple[str, str]]:
         """(collection, folder) pairs."""

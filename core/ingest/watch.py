@@ -41,46 +41,62 @@ class FolderWatcher:
         self._timers: dict[tuple[str, str], threading.Timer] = {}
         self._watches: dict[tuple[str, str], Any] = {}  # watchdog's handle per folder
         self._lock = threading.Lock()
+        self._stopped = False
 
     def start(self) -> None:
+        """Start watching the engine's folders; safe against a stop() from another thread."""
         from watchdog.observers import Observer
 
-        self._observer = Observer()
+        observer = Observer()
+        observer.start()  # before it is published, so stop() never joins an unstarted thread
+        with self._lock:
+            stopped_meanwhile = self._stopped
+            if not stopped_meanwhile:
+                self._observer = observer
+        if stopped_meanwhile:
+            observer.stop()
+            observer.join(timeout=5)
+            return
         for collection, folder in self.engine.watches():
             self.add(collection, folder)
-        self._observer.start()
 
     def add(self, collection: str, folder: str) -> None:
         """Watch one more folder (also while running)."""
-        if self._observer is None or not Path(folder).is_dir():
+        if not Path(folder).is_dir():
             return
         handler = _Handler(functools.partial(self.schedule, collection, folder))
         with self._lock:
-            self._watches[(collection, folder)] = self._observer.schedule(
-                handler, folder, recursive=True
-            )
+            if self._observer is not None:
+                self._watches[(collection, folder)] = self._observer.schedule(
+                    handler, folder, recursive=True
+                )
 
     def remove(self, collection: str, folder: str) -> None:
         with self._lock:
             watch = self._watches.pop((collection, folder), None)
             timer = self._timers.pop((collection, folder), None)
+            observer = self._observer
         if timer is not None:
             timer.cancel()
-        if watch is not None and self._observer is not None:
-            self._observer.unschedule(watch)
+        if watch is not None and observer is not None:
+            observer.unschedule(watch)
 
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             for timer in self._timers.values():
                 timer.cancel()
             self._timers.clear()
-        if self._observer is not None:
-            self._observer.stop()
-            self._observer.join(timeout=5)
+            observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+            observer.join(timeout=5)
 
     def schedule(self, collection: str, folder: str) -> None:
         """(Re)start the quiet-period timer of one folder."""
         with self._lock:
+            if self._stopped:
+                return
             key = (collection, folder)
             if key in self._timers:
                 self._timers[key].cancel()

@@ -65,3 +65,38 @@ def test_changes_made_while_closed_are_caught_up_at_start(home: Path, tmp_path: 
     reports = engine_for(home).sync_watched()
     assert (reports[str(folder)].added, reports[str(folder)].removed) == (1, 1)
     assert names(engine) == {"b.txt"}
+
+
+def test_a_stop_racing_the_start_leaves_no_observer_running(home: Path, tmp_path: Path) -> None:
+    """The window's shutdown can call stop() while start() still runs on a worker thread:
+    here stop() lands while start() reads the watched folders."""
+    import threading
+
+    folder = tmp_path / "watched"
+    folder.mkdir()
+    engine = engine_for(home)
+    engine.watch(folder)
+    before = threading.active_count()
+    watcher = FolderWatcher(engine, quiet_seconds=0.2)
+
+    class StoppedMidStart:
+        def watches(self) -> list[tuple[str, str]]:
+            stopper = threading.Thread(target=watcher.stop)
+            stopper.start()
+            stopper.join()
+            return engine.watches()
+
+        def ingest(self, paths, collection="default"):  # type: ignore[no-untyped-def]
+            return engine.ingest(paths, collection)
+
+    watcher.engine = StoppedMidStart()
+    watcher.start()  # must not raise "cannot join thread before it is started"
+    assert watcher._observer is None
+    assert wait_for(lambda: threading.active_count() <= before, seconds=10)
+
+
+def test_stop_before_start_means_start_does_nothing(home: Path) -> None:
+    watcher = FolderWatcher(engine_for(home))
+    watcher.stop()
+    watcher.start()
+    assert watcher._observer is None
