@@ -50,12 +50,10 @@ class FolderWatcher:
         observer = Observer()
         observer.start()  # before it is published, so stop() never joins an unstarted thread
         with self._lock:
-            stopped_meanwhile = self._stopped
-            if not stopped_meanwhile:
+            if not self._stopped:
                 self._observer = observer
-        if stopped_meanwhile:
-            observer.stop()
-            observer.join(timeout=5)
+        if self._observer is not observer:  # stop() ran meanwhile
+            _halt(observer)
             return
         for collection, folder in self.engine.watches():
             self.add(collection, folder)
@@ -89,8 +87,7 @@ class FolderWatcher:
             self._timers.clear()
             observer, self._observer = self._observer, None
         if observer is not None:
-            observer.stop()
-            observer.join(timeout=5)
+            _halt(observer)
 
     def schedule(self, collection: str, folder: str) -> None:
         """(Re)start the quiet-period timer of one folder."""
@@ -115,6 +112,11 @@ class FolderWatcher:
             return
         if self.on_sync is not None:
             self.on_sync(collection, folder, report)
+
+
+def _halt(observer: Any) -> None:
+    observer.stop()
+    observer.join(timeout=5)
 
 
 class _Handler:
