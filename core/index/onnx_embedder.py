@@ -36,7 +36,7 @@ class _OnnxModel:
         from tokenizers import Tokenizer
 
         from core.index.onnx_export import MODEL_FILE
-        from core.index.onnx_runtime import session
+        from core.index.onnx_runtime import session, shrinking_run_options
 
         _check_pooling(folder)
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
@@ -44,6 +44,7 @@ class _OnnxModel:
         self.dim = int(config["hidden_size"])
         self.max_tokens = int(st_config.get("max_seq_length") or 512)
         self.session: onnxruntime.InferenceSession = session(folder / MODEL_FILE, threads)
+        self.run_options = shrinking_run_options()
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.encoder = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.encoder.enable_truncation(self.max_tokens)
@@ -60,7 +61,7 @@ class _OnnxModel:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]
+        hidden = self.session.run(None, feeds, self.run_options)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

@@ -152,3 +152,22 @@ def test_engine_default_embeds_with_int8(home: Path, tmp_path: Path, cache: Path
         assert engine.ingest([docs]).added == 2
         hit = engine.search("How much notice do I need to end my rental contract?", k=1)[0]
         assert hit.path.endswith("lease.md")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("VmRSS"))
+    return int(line.split()[1]) / 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_memory_does_not_grow_with_the_batch_shapes_seen(int8: OnnxEmbedder) -> None:
+    """ONNX Runtime's arena keeps the largest buffers each shape needed: without shrinkage
+    ten batches of 32 texts up to the token limit grew the process by ~900 MB."""
+    words = "the quarterly revenue of the company rose by twelve percent on last year".split()
+    rng = np.random.default_rng(1)
+    int8.embed(SENTENCES)
+    before = _rss_mb()
+    for length in [300, 40, 260, 120, 280, 60, 200, 290, 20, 240]:
+        int8.embed([" ".join(rng.choice(words, size=length)) for _ in range(32)])
+    assert _rss_mb() - before < 300

@@ -1,0 +1,101 @@
+"""Memory on a big folder: peak RSS of an ingest of 2,000 and of 20,000 small files.
+
+Each size is ingested into a fresh home by a fresh interpreter (so each peak is its own),
+with the shared PDFs in the same folder. The small files are SciFact abstracts, one per
+file; past the 5,183 abstracts each copy starts with its record number and rotates the
+abstract's sentences, so no two files hold the same text. Target: peak RSS at 20k within
+1.2x of the peak at 2k, and under 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import DATA, REPO, WORK, emit, peak_rss_mb, scifact_corpus
+
+SIZES = (2_000, 20_000)
+
+
+def small_files(folder: Path, count: int) -> Path:
+    """`count` distinct abstracts as Markdown files, plus the shared PDFs."""
+    target = folder / f"big_folder_{count}"
+    if (target / ".complete").exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    notes = target / "notes"
+    notes.mkdir(parents=True)
+    shutil.copytree(DATA / "pdfs", target / "pdfs", ignore=shutil.ignore_patterns("groundtruth"))
+    corpus = [doc for doc in scifact_corpus() if doc["text"].strip()]
+    for index in range(count):
+        doc = corpus[index % len(corpus)]
+        sentences = doc["text"].strip().split(". ")
+        turn = (index // len(corpus)) % max(1, len(sentences))
+        body = ". ".join(sentences[turn:] + sentences[:turn])
+        title = doc["title"].strip() or doc["_id"]
+        text = f"# Record {index}: {title}\n\n{body}\n"
+        (notes / f"{index:05d}.md").write_text(text, encoding="utf-8")
+    (target / ".complete").touch()
+    return target
+
+
+def ingest_once(folder: Path) -> dict[str, object]:
+    """Run in the child: ingest `folder` into a fresh home, report the peak RSS."""
+    from core.engine import Engine
+
+    home = Path(tempfile.mkdtemp(prefix="enclave-memory-home-"))
+    try:
+        with Engine(home) as engine:
+            started = time.perf_counter()
+            report = engine.ingest([folder])
+            seconds = time.perf_counter() - started
+            chunks = engine.store.count()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return {
+        "files": report.added,
+        "failed": len(report.failed),
+        "chunks": chunks,
+        "ingest_s": round(seconds, 1),
+        "files_per_s": round(report.added / seconds, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def measure(count: int) -> dict[str, object]:
+    folder = small_files(WORK, count)
+    command = [sys.executable, "-m", "benchmarks.ingest_memory", "--child", str(folder)]
+    output = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True)
+    result: dict[str, object] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(ingest_once(args.child)))
+        return
+    sizes = [int(size) for size in args.sizes.split(",")]
+    runs = {f"{size}_files": measure(size) for size in sizes}
+    peaks = [float(str(run["peak_rss_mb"])) for run in runs.values()]
+    emit(
+        {
+            "benchmark": "ingest_memory",
+            **runs,
+            "peak_ratio_largest_to_smallest": round(peaks[-1] / peaks[0], 3),
+            "target": "peak RSS at 20k <= 1.2x the peak at 2k, and < 1500 MB",
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
