@@ -1,4 +1,4 @@
-"""ONNX Runtime sessions shared by the embedder and the reranker: one place sets threads.
+"""ONNX Runtime sessions for the embedders (index and guard): one place sets threads and memory.
 
 onnxruntime is imported here, at first use, never when `core` is imported.
 """
