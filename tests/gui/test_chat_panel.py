@@ -361,7 +361,8 @@ def _left():  # type: ignore[no-untyped-def]
 
 def test_a_cloud_answer_says_where_it_went_and_a_stored_local_one_is_offline(qtbot) -> None:  # type: ignore[no-untyped-def]
     from core.chat.store import Turn
-    from desktop.chat_panel import AnswerData, TurnWidget, answer_from_turn
+    from desktop.answer_render import AnswerData, answer_from_turn
+    from desktop.chat_turn import TurnWidget
 
     turn = TurnWidget("What rent does the tenant pay?")
     qtbot.addWidget(turn)
@@ -385,7 +386,7 @@ def test_a_cloud_answer_says_where_it_went_and_a_stored_local_one_is_offline(qtb
 
 
 def test_markers_become_links_outside_code_only(qtbot) -> None:  # type: ignore[no-untyped-def]
-    from desktop.chat_panel import AnswerView
+    from desktop.chat_turn import AnswerView
 
     view = AnswerView()
     qtbot.addWidget(view)
