@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from core.errors import Cancelled
 from core.ingest.report import Failure, IngestReport
-from desktop.library_panel import REASONS
+from desktop.document_status import REASONS
 from desktop.theme import icon
 
 if TYPE_CHECKING:

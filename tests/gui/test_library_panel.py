@@ -306,7 +306,7 @@ def test_controls_have_accessible_names(panels):  # type: ignore[no-untyped-def]
 
 def test_status_reads_for_every_catalog_state() -> None:
     from core.ingest.catalog import DocumentRecord
-    from desktop.library_panel import status_of
+    from desktop.document_status import status_of
 
     def record(status: str, **fields: object) -> DocumentRecord:
         base = dict(doc_id="d", collection="default", path="/x/a.pdf", title="", content_hash=None,
