@@ -74,24 +74,33 @@ class Variant:
 
 
 def variants() -> dict[str, Variant]:
-    plain = SearchTuning(expand_query=False, doc_prior=0.0, doc_names=0.0, page_fusion=0.0)
+    plain = SearchTuning(
+        expand_query=False, doc_prior=0.0, doc_names=0.0, page_fusion=0.0, statement_boost=1.0
+    )
     query = replace(plain, expand_query=True)
     docs = replace(query, doc_prior=DEFAULT_TUNING.doc_prior)
     names = replace(docs, doc_names=DEFAULT_TUNING.doc_names)
+    statements = replace(names, statement_boost=DEFAULT_TUNING.statement_boost)
+    no_statements = replace(DEFAULT_TUNING, statement_boost=1.0)
     return {
         "vector": Variant("vector", plain),
         "keyword": Variant("keyword", plain),
         "keyword+query": Variant("keyword", query),
         "keyword+query+doc+names": Variant("keyword", names),
-        "keyword default (+page)": Variant("keyword", DEFAULT_TUNING),
+        "keyword default (+statements+page)": Variant("keyword", DEFAULT_TUNING),
         "hybrid": Variant("hybrid", plain),
         "hybrid+query": Variant("hybrid", query),
         "hybrid+query+doc": Variant("hybrid", docs),
         "hybrid+query+doc+names": Variant("hybrid", names),
-        "hybrid+query+doc+names+page (every page, no contents damping)": Variant(
+        "hybrid+query+doc+names+statements": Variant("hybrid", statements),
+        "hybrid+query+doc+names+page": Variant("hybrid", no_statements),
+        "hybrid+query+doc+names+page (0.5, as before)": Variant(
+            "hybrid", replace(no_statements, page_fusion=0.5)
+        ),
+        "default (+statements+page)": Variant("hybrid", DEFAULT_TUNING),
+        "default, every page, no contents damping": Variant(
             "hybrid", replace(DEFAULT_TUNING, page_match=0.0, contents_damping=1.0)
         ),
-        "default (+page)": Variant("hybrid", DEFAULT_TUNING),
     }
 
 

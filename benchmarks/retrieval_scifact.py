@@ -19,7 +19,9 @@ from core.index.search import SearchTuning, search_store
 from core.index.types import SearchHit, SearchMode
 
 # Hybrid search without the rescoring for long filings (core/index/search.py).
-PLAIN = SearchTuning(expand_query=False, doc_prior=0.0, doc_names=0.0, page_fusion=0.0)
+PLAIN = SearchTuning(
+    expand_query=False, doc_prior=0.0, doc_names=0.0, page_fusion=0.0, statement_boost=1.0
+)
 
 CHUNK_DEPTH = 300  # chunks fetched per query: enough for 100 distinct documents
 

@@ -8,9 +8,11 @@ On long filings the right document is usually found and the right page is not: o
 balance sheet among a hundred pages of figures. So the fused candidates are rescored
 with what a single chunk cannot know (SearchTuning): how much of the evidence its
 document gathered, whether the question names the document's company, and how strong
-the other candidates on its page are. A table of contents names every topic with dot
-leaders, so it matches any question and never answers one: it is damped. Keyword search reads the question rewritten into filing
-words (core/index/query.py).
+the other candidates on its page are, and whether it is part of the financial statement
+a figure question is answered from (core/index/statements.py). A table of contents names
+every topic with dot leaders, so it matches any question and never answers one: it is
+damped. Keyword search reads the question rewritten into filing words
+(core/index/query.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from core.index.query import expand_query, name_key, name_terms
+from core.index.statements import needed_statements, statement_of
 from core.index.store import ChunkStore, sql_in
 from core.index.types import SearchHit, SearchMode
 
@@ -41,12 +44,14 @@ class SearchTuning:
     expand_query: bool = True  # "FY2022" -> "2022", "balance sheet" -> filing names
     doc_prior: float = 1.0  # weight of the document's share of the candidates' score
     doc_names: float = 1.0  # weight of the question naming the document's company
-    page_fusion: float = 0.5  # weight of the other candidates on the same page
+    page_fusion: float = 0.25  # weight of the other candidates on the same page
     # A page cut into many small chunks (a big table, a contents page) gathers many weak
     # candidates for any question: its peers count only when its best vector match is
     # at least this share of the best one (hybrid; keyword search has no such measure).
     page_match: float = 0.75
     contents_damping: float = 0.3  # factor on table-of-contents chunks (1.0: off)
+    # Factor on chunks of the financial statement a figure question needs (statements.py).
+    statement_boost: float = 2.0
 
 
 DEFAULT_TUNING = SearchTuning()
@@ -126,9 +131,25 @@ def rescore(fused: Scored, query: str, tuning: SearchTuning) -> Scored:
             else (row, score)
             for row, score in scored
         ]
+    if tuning.statement_boost != 1.0:
+        scored = _boost_statements(scored, query, tuning.statement_boost)
     if tuning.page_fusion:
         scored = _page_fusion(scored, tuning)
     return sorted(scored, key=lambda pair: pair[1], reverse=True)
+
+
+def _boost_statements(scored: Scored, query: str, boost: float) -> Scored:
+    """Chunks of the statement the question's figures come from, times `boost`."""
+    needed = needed_statements(query)
+    if not needed:
+        return scored
+    return [
+        (row, score * boost)
+        if row["page_start"] is not None
+        and statement_of(row.get("heading", ""), row.get("text", "")) & needed
+        else (row, score)
+        for row, score in scored
+    ]
 
 
 def _document_weights(fused: Scored, query: str, tuning: SearchTuning) -> dict[str, float]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from core.index.query import expand_query, name_key, name_terms
 from core.index.search import DEFAULT_TUNING, SearchTuning, is_contents, rescore
+from core.index.statements import needed_statements, statement_of
 from core.ingest.loaders.pdf_context import TableHead, is_figure, is_period_line
 
 pytestmark = pytest.mark.unit
@@ -98,3 +100,39 @@ def test_a_table_of_contents_is_damped() -> None:
     fused = [({**row("acme", 2, 0), "text": contents}, 0.030), (row("acme", 7, 0), 0.020)]
     ranked = rescore(fused, "row permissions", DEFAULT_TUNING)
     assert ranked[0][0]["chunk_id"] == "acme:7:0"
+
+
+def test_figure_questions_name_the_statements_they_are_answered_from() -> None:
+    assert needed_statements("Does Corning have positive working capital in FY2022?") == {
+        "balance"
+    }
+    assert needed_statements("What is the FY2019 fixed asset turnover ratio?") == {
+        "balance",
+        "income",
+    }
+    assert needed_statements("What was the 3 year average capex?") == {"cash"}
+    assert needed_statements("Does the new CEO have previous CEO experience?") == set()
+
+
+def test_statement_pages_are_known_by_their_title_or_their_lines() -> None:
+    assert statement_of("ACME INC. > CONSOLIDATED BALANCE SHEETS", "Cash 10") == {"balance"}
+    lines = "Total current assets 1,200\nTotal current liabilities 800\nTotal equity 400"
+    assert statement_of("December 31, 2022 2021", lines) == {"balance"}
+    flows = "Net cash provided by operating activities ... used in investing activities"
+    assert statement_of("", flows) == {"cash"}
+    prose = "Net income rose, and revenues grew in the year as described below."
+    assert statement_of("Results of Operations", prose) == set()  # MD&A prose is no statement
+
+
+def test_a_figure_question_lifts_the_statement_page_over_prose_about_it() -> None:
+    def chunk(page: int, heading: str, text: str) -> dict[str, Any]:
+        return {**row("acme", page, 0), "heading": heading, "text": text}
+
+    fused = [
+        (chunk(30, "Liquidity", "Our working capital remained strong."), 0.030),
+        (chunk(60, "Consolidated Balance Sheets", "Total current assets 5,000"), 0.020),
+    ]
+    question = "Does Acme have positive working capital?"
+    assert rescore(fused, question, DEFAULT_TUNING)[0][0]["page_start"] == 60
+    off = replace(DEFAULT_TUNING, statement_boost=1.0)
+    assert rescore(fused, question, off)[0][0]["page_start"] == 30
