@@ -1,4 +1,4 @@
-"""Page-level retrieval on long filings (FinanceBench dev subset), per retrieval variant.
+"""Page-level retrieval on long filings (FinanceBench dev), per retrieval variant.
 
 The 25 PDFs go through the normal pipeline once into a cached home under .bench/ (one
 home per version of the ingest code, so a change to the loader or splitter re-ingests
@@ -13,19 +13,25 @@ whole collection, as a person would ask it. Reported per variant:
 
 Gold pages are 0-based in qa.jsonl (see the data set's README); ours are 1-based.
 
-Measured 2026-12-02 on a heavily shared 2-core box (torch MiniLM, --embed-model
-all-MiniLM-L6-v2), on a subset only (--docs BLOCK,COSTCO,NETFLIX,FOOTLOCKER: 5 filings,
-342 pages, 6 questions), because embedding all 4,107 pages would have taken hours there.
-Page recall@5, before (commit 3ec6e57's chunks and search) -> now: keyword 0.17 -> 0.83,
-hybrid 0.33 -> 0.83 (@10 0.67 -> 1.0); the new chunks alone give hybrid 0.67, the
-page fusion the rest. p95 search latency <= 0.2 s here for 40 chunks. Six questions are
-a smoke signal, not a measurement: run the whole set where the machine allows.
+Measured 2026-12-03 on the whole set (25 filings, 4,107 pages, 24,559 chunks, 35
+questions; int8 embedder; ingest 66 min on a shared 2-core box, cached after), one run:
 
-Re-measured 2026-12-02 (same subset, the default int8 embedder, one run, 189 s ingest):
-page fusion over every page 0.833, the default (peers count only on a page whose best
-vector match is >= 75% of the best, contents damped) 0.833, hybrid without page fusion
-0.5: the gate costs nothing here, and on an ordinary PDF it keeps a contents page or a
-one-page table from outranking the page that answers (tests/integration/test_spine_real).
+    variant                                   page@5  page@10  doc@5
+    vector                                    0.429   0.629    1.0
+    keyword                                   0.286   0.371    0.857
+    hybrid                                    0.429   0.543    0.971
+    hybrid+query+doc+names                    0.514   0.657    1.0
+    ... +statements                           0.686   0.743    1.0
+    ... +page (0.5, as before: the default)   0.457   0.743    1.0
+    default (+statements, page 0.25)          0.714   0.829    1.0
+
+Default latency per question (embedding + search): p95 387 ms with two other jobs on the
+two cores, 110 ms for the old default on a quieter box.
+
+Most questions ask for a figure printed on a primary statement: the statement boost
+(core/index/statements.py) is what moves page recall@5 past 0.6; a boost of 2 and of 3
+gave the same numbers. The 5-filing subset of 2026-12-02 (6 questions) had given 0.833
+for the old default: six questions were a smoke signal, not a measurement.
 """
 
 from __future__ import annotations
