@@ -1,16 +1,17 @@
 """Abstention quality on SciFact train queries; calibrates LLMSettings.abstain_threshold.
 
-ask() abstains when the best cosine similarity (all-MiniLM-L6-v2) between the query and
-its top passages is below the threshold. Here, for every train query with qrels:
+ask() abstains when the best cosine similarity (the index's embedder: by default the
+int8 MiniLM, `--embed-model` for another) between the query and its top passages is
+below the threshold. Here, for every train query with qrels:
   answerable: the best cosine among the top-5 passages of the full corpus;
   removed:    the same with the query's relevant documents taken out of the corpus.
 An error is abstaining on an answerable query, or answering once its sources are gone.
 The threshold printed is the strictest that keeps false abstentions at or below 5% on
 a calibration half (errors reported on the other half); the balanced threshold (least
-sum of both errors) is printed too. Exact vector search in numpy over whole abstracts
+sum of both errors) and the errors at the shipped threshold are printed too. Exact vector search in numpy over whole abstracts
 (title + text): the relevance signal of ask(), without needing an index build.
 
-    .venv/bin/python benchmarks/llm_abstention.py [--limit N] > result.json
+    .venv/bin/python -m benchmarks.llm_abstention [--limit N] [--embed-model ID] > result.json
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core.llm.settings import LLMSettings
+from core.settings import IndexSettings
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
-CACHE = Path("/tmp/enclave_scifact_minilm.npy")
+CACHE = Path(__file__).resolve().parents[1] / ".bench"  # corpus vectors, one file per model
 TOP = 5
 MAX_FALSE_ABSTAIN = 0.05
 
@@ -48,11 +52,10 @@ def load(limit: int | None) -> tuple[list[str], list[str], list[str], list[set[i
     )
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    from core.index.embedder import SentenceTransformerEmbedder
+def embed(model_id: str, texts: list[str]) -> np.ndarray:
+    from core.index.embedder import load_embedder
 
-    embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
-    return embedder.embed(texts)
+    return load_embedder(model_id).embed(texts)
 
 
 def best_cosines(
@@ -73,16 +76,20 @@ def errors(answerable: np.ndarray, removed: np.ndarray, threshold: float) -> tup
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--embed-model", default=IndexSettings().embed_model)
     args = parser.parse_args()
     texts, questions, _, relevant = load(args.limit)
     started = time.perf_counter()
-    if CACHE.exists():
-        corpus = np.load(CACHE)
+    cache = CACHE / f"scifact_vectors_{args.embed_model.replace('/', '_')}.npy"
+    if cache.exists():
+        corpus = np.load(cache)
     else:
-        corpus = embed(texts)
-        np.save(CACHE, corpus)
+        corpus = embed(args.embed_model, texts)
+        cache.parent.mkdir(exist_ok=True)
+        np.save(cache, corpus)
     embed_s = time.perf_counter() - started
-    answerable, removed = best_cosines(embed(questions), corpus, relevant)
+    answerable, removed = best_cosines(embed(args.embed_model, questions), corpus, relevant)
+    shipped = LLMSettings().abstain_threshold
     calibrate, report = slice(0, None, 2), slice(1, None, 2)
     grid = np.round(np.arange(0.10, 0.80, 0.01), 2)
     costs = [sum(errors(answerable[calibrate], removed[calibrate], t)) for t in grid]
@@ -91,7 +98,8 @@ def main() -> None:
     # answerable questions; a wrong refusal costs a person more than a weak answer that
     # shows its sources.
     allowed = [
-        t for t in grid
+        t
+        for t in grid
         if errors(answerable[calibrate], removed[calibrate], t)[0] <= MAX_FALSE_ABSTAIN
     ]
     threshold = float(max(allowed))
@@ -103,7 +111,7 @@ def main() -> None:
     result = {
         "benchmark": "abstention_scifact_train",
         "queries": len(questions),
-        "signal": f"max cosine all-MiniLM-L6-v2, top-{TOP}, whole abstracts",
+        "signal": f"max cosine {args.embed_model}, top-{TOP}, whole abstracts",
         "threshold": threshold,
         "rule": f"strictest threshold with false abstention <= {MAX_FALSE_ABSTAIN}",
         "held_out_queries": len(answerable[report]),
@@ -112,6 +120,10 @@ def main() -> None:
         "balanced_threshold": balanced,
         "balanced_held_out_errors": [
             round(x, 4) for x in errors(answerable[report], removed[report], balanced)
+        ],
+        "shipped_threshold": shipped,
+        "shipped_held_out_errors": [
+            round(x, 4) for x in errors(answerable[report], removed[report], shipped)
         ],
         "median_cosine_answerable": round(float(np.median(answerable)), 4),
         "median_cosine_removed": round(float(np.median(removed)), 4),
