@@ -73,6 +73,8 @@ def measure(count: int) -> dict[str, object]:
     command = [sys.executable, "-m", "benchmarks.ingest_memory", "--child", str(folder)]
     output = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True)
     result: dict[str, object] = json.loads(output.stdout.strip().splitlines()[-1])
+    # On stderr as soon as it is known: a run stopped during the next size keeps this one.
+    print(json.dumps({f"{count}_files": result}), file=sys.stderr, flush=True)
     return result
 
 
