@@ -18,6 +18,7 @@ damped. Keyword search reads the question rewritten into filing words
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -125,29 +126,23 @@ def rescore(fused: Scored, query: str, tuning: SearchTuning) -> Scored:
         for row, score in fused
     ]
     if tuning.contents_damping != 1.0:
-        scored = [
-            (row, score * tuning.contents_damping)
-            if row["page_start"] is not None and is_contents(row.get("text", ""))
-            else (row, score)
-            for row, score in scored
-        ]
-    if tuning.statement_boost != 1.0:
-        scored = _boost_statements(scored, query, tuning.statement_boost)
+        scored = _scale_paged(scored, lambda row: is_contents(row.get("text", "")),
+                              tuning.contents_damping)  # fmt: skip
+    needed = needed_statements(query)
+    if tuning.statement_boost != 1.0 and needed:
+        in_statement = lambda row: bool(  # noqa: E731
+            statement_of(row.get("heading", ""), row.get("text", "")) & needed
+        )
+        scored = _scale_paged(scored, in_statement, tuning.statement_boost)
     if tuning.page_fusion:
         scored = _page_fusion(scored, tuning)
     return sorted(scored, key=lambda pair: pair[1], reverse=True)
 
 
-def _boost_statements(scored: Scored, query: str, boost: float) -> Scored:
-    """Chunks of the statement the question's figures come from, times `boost`."""
-    needed = needed_statements(query)
-    if not needed:
-        return scored
+def _scale_paged(scored: Scored, chosen: Callable[[dict[str, Any]], bool], factor: float) -> Scored:
+    """Paged chunks for which `chosen` holds, their score times `factor`."""
     return [
-        (row, score * boost)
-        if row["page_start"] is not None
-        and statement_of(row.get("heading", ""), row.get("text", "")) & needed
-        else (row, score)
+        (row, score * factor) if row["page_start"] is not None and chosen(row) else (row, score)
         for row, score in scored
     ]
 
