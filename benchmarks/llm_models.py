@@ -8,7 +8,8 @@ questions written for Enclave carry a regex of the fact), share of answer senten
 grounding check supports, share of sentences that carry a citation, share of citations
 whose passage supports their sentence, TTFT and tokens/s. Every question is asked in a
 new conversation. The index is built once under .bench/answer_quality (ingest is
-incremental, so later runs reuse it).
+incremental, so later runs reuse it; copying retrieval_pages' FinanceBench home there
+first saves ingesting the filings again).
 
     .venv/bin/python -m benchmarks.llm_models [--models smollm2,gemma3-270m] \
         [--max-pages 135] [--limit N] > result.json
@@ -56,7 +57,8 @@ def page_count(path: Path) -> int:
 
 def load_questions(max_pages: int, limit: int | None) -> list[dict[str, Any]]:
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
-    kept, pages = [], {}
+    kept: list[dict[str, Any]] = []
+    pages: dict[Path, int] = {}
     for row in rows:
         if row["scope"] == "in":
             path = DATA / row["gold_file"]
@@ -136,8 +138,11 @@ def main() -> None:
     engine = Engine(home=HOME)
     if args.sources:
         engine.update_settings({"llm": {"sources_k": args.sources}})
-    report = engine.ingest(files)
-    print(f"indexed {len(files)} files ({report.added} new)", file=sys.stderr)
+    # The filings go in retrieval_pages' collection, so its index can be copied here whole.
+    filings = [f for f in files if "financebench" in f.parts[-3]]
+    added = engine.ingest(filings, collection="financebench").added if filings else 0
+    added += engine.ingest([f for f in files if f not in filings]).added
+    print(f"indexed {len(files)} files ({added} new)", file=sys.stderr)
     available = model_paths()
     models = {}
     for name in args.models.split(","):

@@ -45,23 +45,55 @@ def default_threads() -> int:
 
 
 def batch_threads(settings: LLMSettings) -> int:
-    """Prompt threads for the next answer: llm.threads_batch, or (0) every CPU while one
-    is idle, else as many as generate.
+    """Prompt threads for the next answer: llm.threads_batch, or (0) one per CPU that other
+    programs leave free, and never fewer than generate.
 
     Reading the prompt is compute-bound, so a free core helps; on a busy machine a second
     thread only waits at llama.cpp's barriers for a core it cannot get: in one interleaved
     run on two saturated cores (benchmarks/llm_threads.py, load ~9) two prompt threads gave
-    1.0-1.8x the TTFT of one, and two generating threads 3-12x slower tokens.
+    1.0-1.8x the TTFT of one, and two generating threads 3-12x slower tokens. Enclave's own
+    work is left out of "busy": the load average counts it, so the answer before kept the
+    next one on one thread of an otherwise idle machine (TTFT 25 s instead of ~12 s here).
     """
     if settings.threads_batch:
         return settings.threads_batch
     cpus = available_cpus()
     generating = settings.threads or default_threads()
-    try:
-        busy = os.getloadavg()[0]
-    except (OSError, AttributeError):
+    others = busy_cpus_of_other_processes()
+    if others is None:
         return cpus
-    return cpus if busy <= cpus - 1 else generating
+    return max(generating, min(cpus, round(cpus - others)))
+
+
+def busy_cpus_of_other_processes(window_s: float = 0.1) -> float | None:
+    """CPUs' worth of work other processes did over the next `window_s` (None if unknown)."""
+    import psutil
+
+    ours = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+
+    def busy_seconds() -> float:
+        per_cpu = psutil.cpu_times(percpu=True)
+        return sum(_busy_seconds(per_cpu[i]) for i in ours or range(len(per_cpu)))
+
+    try:
+        own = psutil.Process()
+        system_before, own_before = busy_seconds(), own.cpu_times()
+        started = time.perf_counter()
+        time.sleep(window_s)
+        system_after, own_after = busy_seconds(), own.cpu_times()
+    except (psutil.Error, OSError, IndexError):
+        return None
+    elapsed = time.perf_counter() - started
+    system = system_after - system_before
+    mine = (own_after.user + own_after.system) - (own_before.user + own_before.system)
+    return max(0.0, (system - mine) / elapsed)
+
+
+def _busy_seconds(times: Any) -> float:
+    """Busy seconds of one CPU (guest time is already inside user time on Linux)."""
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    guest = getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
+    return float(sum(times) - idle - guest)
 
 
 def open_llama(path: Path, settings: LLMSettings) -> Any:
