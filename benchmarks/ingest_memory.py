@@ -95,7 +95,7 @@ def ingest_once(folder: Path, vectors: str) -> dict[str, object]:
         shutil.rmtree(home, ignore_errors=True)
     return {
         "files": report.added,
-        "failed": len(report.failed),
+        "failed": [f"{Path(f.path).name}: {f.reason}" for f in report.failed],
         "chunks": chunks,
         "ingest_s": round(seconds, 1),
         "files_per_s": round(report.added / seconds, 1),

@@ -58,6 +58,7 @@ def settings_to_try() -> dict[str, tuple[int, int]]:
     cpus = available_cpus()
     half = max(1, cpus // 2)
     tried = {"today": (half, half), f"batch={cpus}": (half, cpus), f"both={cpus}": (cpus, cpus)}
+    tried["shipped"] = (0, 0)  # the defaults: prompt threads from what other programs leave
     return dict(sorted(tried.items(), key=lambda kv: kv[0] != "today"))
 
 

@@ -28,7 +28,7 @@ class LLMSettings(BaseModel):
     )
     threads_batch: int = Field(
         default=0, ge=0, le=256,
-        description="CPU threads for reading the prompt; 0: every CPU while one is idle.",
+        description="CPU threads for reading the prompt; 0: one per CPU other programs leave idle.",
     )
     gpu_layers: int = Field(
         default=0, ge=-1, description="Layers offloaded to a GPU build of llama.cpp; -1 offloads all."

@@ -101,6 +101,17 @@ def test_markdown_heading_paths(tmp_path: Path) -> None:
     assert all(b.page is None for b in doc.blocks)
 
 
+def test_a_paragraph_written_as_a_heading_is_indexed_as_text(tmp_path: Path) -> None:
+    paragraph = "Mature plaques: as the name atherosclerosis implies, " * 8
+    path = tmp_path / "note.md"
+    path.write_text(f"# Coronary plaque\n\n   ### {paragraph}\n", encoding="utf-8")
+    doc = load_document(path, NO_OCR)
+    block = block_with(doc, "Mature plaques")
+    assert block.is_heading is False
+    assert block.heading_path == ("Coronary plaque",)
+    assert [b.text for b in doc.blocks if b.is_heading] == ["Coronary plaque"]
+
+
 # ------------------------------------------------------------------ HTML
 
 HTML = """<html><head><title>Handbook</title><style>.x{color:red}</style></head>
