@@ -12,6 +12,11 @@ count in the RSS) but hands out vectors hashed from the text instead of running 
 run measures how the rest of the pipeline (catalog, store, loaders, guard) grows with the
 number of files, in minutes. The model's own working memory does not grow with the corpus
 (ONNX Runtime's arena is shrunk after every run; tests/integration/test_onnx_embedder.py).
+
+Measured 2026-12-03 on the 2-core dev machine: with the model, 2,009 files (4,796 chunks)
+peak at 1,249 MB (828 s). With hashed vectors, 2,009 files peak at 833 MB (144 s) and
+20,007 files (44,602 chunks) at 923 MB (472 s): 1.11x for ten times the files. The model
+adds about 400 MB to the peak, a cost that does not grow with the files.
 """
 
 from __future__ import annotations

@@ -161,6 +161,8 @@ def main() -> None:
                   f"ttft={answers[-1].timings.ttft_ms:.0f}", file=sys.stderr, flush=True)  # fmt: skip
         results[label] = score(rows, answers)
         results[label]["model_file"] = str(available[label].name)
+        # On stderr as soon as it is known: a run stopped during the next model keeps this one.
+        print(json.dumps({label: results[label]}), file=sys.stderr, flush=True)
     engine.close()
     print(json.dumps({
         "benchmark": "llm_models",
