@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from benchmarks.common import (
 )
 from core.engine import Engine
 from core.index.search import search_store
-from core.index.store import ChunkStore
+from core.index.store import AnnDepth, ChunkStore
 from core.index.types import SearchMode
 
 MODES: tuple[SearchMode, ...] = ("vector", "keyword", "hybrid")
@@ -80,16 +82,50 @@ def synthetic_store(source: ChunkStore, directory: Path, target: int) -> tuple[C
     return store, time.perf_counter() - started
 
 
-def ann_recall(store: ChunkStore, vectors: np.ndarray, k: int) -> float:
-    """Share of the exact top-k (flat scan) that the indexed search returns."""
-    found = []
+def exact_top_ids(store: ChunkStore, vectors: np.ndarray, k: int) -> list[set[str]]:
+    """Each query's exact top-k chunk ids (a flat scan, bypassing the ANN index)."""
+    tops = []
     for vector in vectors:
         exact: Any = store._table.search(vector)
         exact = exact.distance_type("cosine").bypass_vector_index()
-        exact_ids = set(exact.limit(k).select(["chunk_id"]).to_arrow()["chunk_id"].to_pylist())
+        tops.append(set(exact.limit(k).select(["chunk_id"]).to_arrow()["chunk_id"].to_pylist()))
+    return tops
+
+
+def ann_recall(store: ChunkStore, vectors: np.ndarray, exact: list[set[str]], k: int) -> float:
+    """Share of the exact top-k that the store's (indexed) vector search returns."""
+    found = []
+    for vector, exact_ids in zip(vectors, exact, strict=True):
         ann_ids = {row["chunk_id"] for row in store.vector_search(vector, k, None)}
         found.append(len(exact_ids & ann_ids) / k)
     return float(np.mean(found))
+
+
+def parse_depths(text: str) -> list[AnnDepth]:
+    """'ef:nprobes:refine,...' (nprobes 0: LanceDB's default); '' is the shipped depth."""
+    depths = []
+    for item in filter(None, text.split(",")):
+        ef, nprobes, refine = (int(part) for part in item.split(":"))
+        depths.append(AnnDepth(ef=ef, nprobes=nprobes or None, refine_factor=refine))
+    return depths or [AnnDepth()]
+
+
+def measure_depths(
+    store: ChunkStore, queries: list[str], vectors: np.ndarray, k: int, depths: list[AnnDepth]
+) -> list[dict[str, Any]]:
+    """Recall@k and latency of each search depth on the same built index."""
+    exact = exact_top_ids(store, vectors, k)
+    shipped, rows = store.ann_depth, []
+    try:
+        for depth in depths:
+            store.ann_depth = depth
+            timing = time_queries(store, queries, vectors, k)
+            recall = round(ann_recall(store, vectors, exact, k), 4)
+            rows.append({**asdict(depth), f"ann_recall@{k}": recall, **timing})
+            print(f"{depth}: recall {recall}, {timing}", file=sys.stderr, flush=True)
+    finally:
+        store.ann_depth = shipped
+    return rows
 
 
 def main() -> None:
@@ -99,6 +135,10 @@ def main() -> None:
     parser.add_argument(
         "--sizes", default="100000", help="synthetic index sizes, comma-separated "
         "(1000000 takes ~3 GB of disk and tens of minutes to build on two cores)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--depths", default="", help="ANN search depths to compare on each synthetic index, "
+        "'ef:nprobes:refine_factor,...' (nprobes 0 = LanceDB's default); default: the shipped one",
     )  # fmt: skip
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -121,10 +161,11 @@ def main() -> None:
             synthetic = {}
             for size in sizes:
                 store, index_seconds = synthetic_store(engine.store, scratch / str(size), size)
-                large = time_queries(store, queries, matrix, args.k)
-                large["index_build_seconds"] = round(index_seconds, 1)
-                large["ann_recall@10"] = round(ann_recall(store, matrix, args.k), 4)
+                depths = measure_depths(store, queries, matrix, args.k, parse_depths(args.depths))
+                large = {**depths[0], "index_build_seconds": round(index_seconds, 1)}
                 large["peak_rss_mb"] = round(peak_rss_mb())
+                if len(depths) > 1:
+                    large["depths"] = depths
                 synthetic[f"synthetic_{size // 1000}k"] = large
                 shutil.rmtree(scratch / str(size), ignore_errors=True)
     finally:

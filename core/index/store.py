@@ -12,6 +12,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,17 @@ TEXT_COLUMNS = ["chunk_id", "doc_id", "collection", "path", "title", "heading", 
 INT_COLUMNS = ["version", "ordinal", "page_start", "page_end", "char_start", "char_end"]
 RESULT_COLUMNS = TEXT_COLUMNS + INT_COLUMNS
 FTS_COLUMN = "search_text"  # title + headings + text: what keyword search matches on
+
+
+@dataclass(frozen=True)
+class AnnDepth:
+    """How hard a query searches the ANN index: HNSW candidate list (`ef`, at least 2k),
+    IVF partitions probed (None: LanceDB's default), and how many times k candidates are
+    re-ranked by their exact distance (`refine_factor`)."""
+
+    ef: int = 100
+    nprobes: int | None = None
+    refine_factor: int = 2
 
 
 def table_name(model_id: str) -> str:
@@ -63,6 +75,7 @@ class ChunkStore:
         self.model_id = model_id
         self.dim = dim
         self.ann_threshold = ann_threshold
+        self.ann_depth = AnnDepth()
         self.name = table_name(model_id)
         self._write_lock = threading.Lock()
         try:
@@ -180,7 +193,10 @@ class ChunkStore:
         if self._ann_ready:
             # Measured at 100k chunks: recall@10 against the exact scan 0.93 with the
             # defaults, 0.999 with a wider graph search and exact re-ranking of 2x k.
-            query = query.ef(max(100, 2 * k)).refine_factor(2)
+            depth = self.ann_depth
+            query = query.ef(max(depth.ef, 2 * k)).refine_factor(depth.refine_factor)
+            if depth.nprobes:
+                query = query.nprobes(depth.nprobes)
         if where:
             query = query.where(where, prefilter=True)
         rows = query.to_arrow().to_pylist()
