@@ -121,7 +121,7 @@ RULES: list[tuple[str, re.Pattern[str], float]] = [
         r"|streichen|vergessen)"), 0.95),
     ("instruction_override", _rx(  # German puts the verb last
         r"\b(?:obigen|vorherigen|bisherigen|vorangegangenen|früheren|ursprünglichen) (?:anweisungen|"
-        r"instruktionen|regeln|aufgaben|befehle|ausführungen|informationen|vorgaben)\b[^.!?\n]{0,30}"
+        r"instruktionen|regeln|aufgaben|befehle|informationen|vorgaben)\b[^.!?\n]{0,30}"
         r"\b(?:ignorieren|vergessen|missachten|verwerfen|außer acht lassen)\b"), 0.95),
     ("instruction_override", _rx(  # infinitives: "you have to forget your instructions"
         r"\b(?:olvidar|ignorar|oublier|ignorer|dimenticare|ignorare|esquecer)\b[^.!?\n]{0,30}"
