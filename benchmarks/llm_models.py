@@ -12,7 +12,7 @@ incremental, so later runs reuse it; copying retrieval_pages' FinanceBench home 
 first saves ingesting the filings again).
 
     .venv/bin/python -m benchmarks.llm_models [--models smollm2,gemma3-270m] \
-        [--max-pages 135] [--limit N] > result.json
+        [--max-pages 135] [--limit N] [--sources 3,4,6] > result.json
 
 --max-pages keeps FinanceBench filings of at most that many pages (ingesting all 4,107
 pages takes long on two cores); the report says which questions were asked.
@@ -143,16 +143,19 @@ def main() -> None:
     parser.add_argument("--models", default="smollm2,gemma3-270m")
     parser.add_argument("--max-pages", type=int, default=135)
     parser.add_argument("--limit", type=int, help="ask only the first N in-scope questions")
-    parser.add_argument("--sources", type=int, help="llm.sources_k for this run")
+    parser.add_argument(
+        "--sources", default="", help="llm.sources_k values to compare, e.g. 3,4,6 (each "
+        "question is asked with each in turn); default: the shipped value",
+    )  # fmt: skip
     args = parser.parse_args()
     from core.engine import Engine
+    from core.llm.settings import LLMSettings
 
     rows = load_questions(args.max_pages, args.limit)
     files = sorted({DATA / r["gold_file"] for r in rows if r["scope"] == "in"})
     HOME.mkdir(parents=True, exist_ok=True)
     engine = Engine(home=HOME)
-    if args.sources:
-        engine.update_settings({"llm": {"sources_k": args.sources}})
+    budgets = [int(k) for k in args.sources.split(",") if k] or [LLMSettings().sources_k]
     # The filings go in retrieval_pages' collection, so its index can be copied here whole.
     filings = [f for f in files if "financebench" in f.parts[-3]]
     added = engine.ingest(filings, collection="financebench").added if filings else 0
@@ -169,21 +172,26 @@ def main() -> None:
         models[name] = path.name.removesuffix(".gguf") if name != "smollm2" else None
     results: dict[str, Any] = {}
     for label, model in models.items():
-        answers = []
+        answers: dict[int, list[Any]] = {k: [] for k in budgets}
         for row in rows:
-            answers.append(engine.ask(row["question"], model=model))
-            print(f"{label} {row['id']}: abstained={answers[-1].abstained} "
-                  f"ttft={answers[-1].timings.ttft_ms:.0f}", file=sys.stderr, flush=True)  # fmt: skip
-        results[label] = score(rows, answers)
-        results[label]["model_file"] = str(available[label].name)
-        # On stderr as soon as it is known: a run stopped during the next model keeps this one.
-        print(json.dumps({label: results[label]}), file=sys.stderr, flush=True)
+            for k in budgets:  # interleaved, so a shared machine's drift falls on all alike
+                if engine.settings.llm.sources_k != k:
+                    engine.update_settings({"llm": {"sources_k": k}})
+                answer = engine.ask(row["question"], model=model)
+                answers[k].append(answer)
+                print(f"{label} k={k} {row['id']}: abstained={answer.abstained} "
+                      f"ttft={answer.timings.ttft_ms:.0f}", file=sys.stderr, flush=True)  # fmt: skip
+        for k in budgets:
+            key = label if len(budgets) == 1 else f"{label}@{k}_sources"
+            results[key] = {**score(rows, answers[k]), "model_file": available[label].name}
+            # On stderr as soon as it is known: a run stopped later keeps this one.
+            print(json.dumps({key: results[key]}), file=sys.stderr, flush=True)
     engine.close()
     print(json.dumps({
         "benchmark": "llm_models",
         "questions": [r["id"] for r in rows],
         "max_pages": args.max_pages,
-        "sources_k": args.sources,
+        "sources_k": budgets,
         "models": results,
     }, indent=2))  # fmt: skip
 
