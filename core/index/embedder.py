@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -97,6 +97,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.device = device
         self._model: SentenceTransformer | None = None
+        self._counter: Any = None
 
     @property
     def model(self) -> SentenceTransformer:
@@ -147,7 +148,14 @@ class SentenceTransformerEmbedder:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        encoded = self.model.tokenizer(list(texts), add_special_tokens=False, verbose=False)[
-            "input_ids"
-        ]
-        return [len(ids) for ids in encoded]
+        if self._counter is None:
+            # A copy of the tokenizer: ingest counts on its read-ahead thread while encode()
+            # runs, and a Hugging Face tokenizer call re-sets its truncation and padding.
+            from tokenizers import Tokenizer
+
+            counter = Tokenizer.from_str(self.model.tokenizer.backend_tokenizer.to_str())
+            counter.no_truncation()
+            counter.no_padding()
+            self._counter = counter
+        encoded = self._counter.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encoded]

@@ -2,7 +2,8 @@
 
 Work goes in windows of chunks: each window is embedded in one call (the embedder sorts
 by length inside a call, so bigger windows embed faster), written to the store in one
-append, and committed in the catalog in one transaction. Unchanged files cost a stat; a
+append, and committed in the catalog in one transaction. The next files are loaded and
+split on a background thread while a window embeds. Unchanged files cost a stat; a
 file whose content another indexed file already has is copied, not embedded again.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ from core.jobs import CancelToken, ProgressCallback, ProgressMeter
 from core.settings import IngestSettings, Settings
 
 Loader = Callable[[Path, IngestSettings], Document]
+READ_AHEAD_FILES = 2  # files loaded and split ahead of the one being added to the window
 # Given the embedded texts and their vectors, the guard's tags for each chunk.
 ChunkTagger = Callable[[list[str], np.ndarray], list[tuple[str, ...]]]
 
@@ -92,6 +96,43 @@ class _Window:
 
     def has_hash(self, content_hash: str) -> bool:
         return any(d.work.content_hash == content_hash for d in self.documents)
+
+
+class _ReadAhead:
+    """Loads and splits the next files on one background thread while the current window
+    embeds: ONNX Runtime and Tesseract release the GIL, so reading overlaps embedding.
+    Files come back in order, at most `depth` ahead, so memory stays bounded. Every read
+    runs on that one thread: PyMuPDF must not be used from two threads at once."""
+
+    def __init__(
+        self, read: Callable[[_Work], tuple[Document, list[Chunk]]], work: list[_Work], depth: int
+    ) -> None:
+        self._read = read
+        self._work = work
+        self._depth = depth
+        # Duplicates are usually copied from their original, so they are read only on demand.
+        self._ahead = iter([i for i, item in enumerate(work) if not item.duplicate])
+        self._futures: dict[int, Future[tuple[Document, list[Chunk]]]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-read")
+
+    def read(self, index: int) -> tuple[Document, list[Chunk]]:
+        """Work item `index`'s document and chunks (raises what loading or splitting raised)."""
+        future = self._futures.pop(index, None)
+        if future is None:
+            future = self._pool.submit(self._read, self._work[index])
+        self._top_up(index)
+        return future.result()
+
+    def _top_up(self, current: int) -> None:
+        while len(self._futures) < self._depth:
+            upcoming = next(self._ahead, None)
+            if upcoming is None:
+                return
+            if upcoming > current:
+                self._futures[upcoming] = self._pool.submit(self._read, self._work[upcoming])
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Ingestor:
@@ -219,23 +260,27 @@ class Ingestor:
         # Bytes count as done when their chunks are committed, so the ETA includes embedding.
         meter = ProgressMeter(progress, "Indexing", total=sum(w.size for w in work), unit="bytes")
         window = _Window()
-        for number, item in enumerate(work, 1):
-            cancel.raise_if_cancelled()
-            meter.label = f"{number}/{len(work)} files · {report.chunks} chunks"
-            if item.duplicate and window.has_hash(item.content_hash):
-                window = self._flush(window, collection, report, meter, cancel)  # original first
-            source = self._duplicate_source(item)
-            if source is not None:
-                self._copy_duplicate(item, source, collection, report)
-                meter.advance(item.size)
-                continue
-            prepared = self._prepare(item, collection, report)
-            if prepared is None:
-                meter.advance(item.size)
-                continue
-            window.documents.append(prepared)
-            if window.chunk_count >= self.settings.index.embed_window:
-                window = self._flush(window, collection, report, meter, cancel)
+        reader = _ReadAhead(lambda item: self._read(item, report), work, READ_AHEAD_FILES)
+        try:
+            for number, item in enumerate(work, 1):
+                cancel.raise_if_cancelled()
+                meter.label = f"{number}/{len(work)} files · {report.chunks} chunks"
+                if item.duplicate and window.has_hash(item.content_hash):
+                    window = self._flush(window, collection, report, meter, cancel)  # original 1st
+                source = self._duplicate_source(item)
+                if source is not None:
+                    self._copy_duplicate(item, source, collection, report)
+                    meter.advance(item.size)
+                    continue
+                prepared = self._prepare(item, collection, report, partial(reader.read, number - 1))
+                if prepared is None:
+                    meter.advance(item.size)
+                    continue
+                window.documents.append(prepared)
+                if window.chunk_count >= self.settings.index.embed_window:
+                    window = self._flush(window, collection, report, meter, cancel)
+        finally:
+            reader.close()
         self._flush(window, collection, report, meter, cancel)
         meter.label = f"{len(work)}/{len(work)} files · {report.chunks} chunks"
         meter.emit()
@@ -245,17 +290,29 @@ class Ingestor:
             return None
         return self.catalog.indexed_with_hash(item.content_hash, self.store.model_id)
 
-    def _prepare(self, item: _Work, collection: str, report: IngestReport) -> _Prepared | None:
+    def _read(self, item: _Work, report: IngestReport) -> tuple[Document, list[Chunk]]:
+        """Load and split one file (on the read-ahead thread: its stages overlap "embed")."""
+        with report.timed("load"):
+            document = self.loader(item.path, self.settings.ingest)
+        with report.timed("split"):
+            chunks = split_document(
+                document,
+                self.embedder.count_tokens,
+                self.settings.index.chunk_tokens,
+                self.settings.index.chunk_overlap,
+            )
+        return document, chunks
+
+    def _prepare(
+        self,
+        item: _Work,
+        collection: str,
+        report: IngestReport,
+        read: Callable[[], tuple[Document, list[Chunk]]],
+    ) -> _Prepared | None:
         try:
-            with report.timed("load"):
-                document = self.loader(item.path, self.settings.ingest)
-            with report.timed("split"):
-                chunks = split_document(
-                    document,
-                    self.embedder.count_tokens,
-                    self.settings.index.chunk_tokens,
-                    self.settings.index.chunk_overlap,
-                )
+            with report.timed("wait_for_read"):
+                document, chunks = read()
             if not chunks:
                 raise _no_text(item.path, document)
         except IngestError as exc:
