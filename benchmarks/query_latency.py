@@ -88,7 +88,7 @@ def exact_top_ids(store: ChunkStore, vectors: np.ndarray, k: int) -> list[set[st
     for vector in vectors:
         exact: Any = store._table.search(vector)
         exact = exact.distance_type("cosine").bypass_vector_index()
-        tops.append(set(exact.limit(k).select(["chunk_id"]).to_arrow()["chunk_id"].to_pylist()))
+        tops.append(set(exact.limit(k).select(["chunk_id", "_distance"]).to_arrow()["chunk_id"].to_pylist()))
     return tops
 
 

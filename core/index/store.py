@@ -193,8 +193,9 @@ class ChunkStore:
         if self._ann_ready:
             # Measured at 100k chunks: recall@10 against the exact scan 0.93 with the
             # defaults, 0.999 with a wider graph search and exact re-ranking of 2x k.
-            depth = self.ann_depth
-            query = query.ef(max(depth.ef, 2 * k)).refine_factor(depth.refine_factor)
+            depth = self.ann_depth  # the graph search must find all k x refine candidates
+            query = query.ef(max(depth.ef, k * depth.refine_factor, 2 * k))
+            query = query.refine_factor(depth.refine_factor)
             if depth.nprobes:
                 query = query.nprobes(depth.nprobes)
         if where:
