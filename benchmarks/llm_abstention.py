@@ -12,6 +12,13 @@ sum of both errors) and the errors at the shipped threshold are printed too. Exa
 (title + text): the relevance signal of ask(), without needing an index build.
 
     .venv/bin/python -m benchmarks.llm_abstention [--limit N] [--embed-model ID] > result.json
+
+Measured 2026-12-04 with the int8 ONNX MiniLM (809 train queries, 404 held out): the rule
+gives 0.41 again, the shipped value, with false abstention 2.7 % held out (3.2 % with the
+torch vectors); median best cosine 0.63 answerable, 0.57 with the relevant abstracts
+removed. SciFact's removed-source questions stay close to their topic, so at 0.41 nearly
+all of them are answered (0.94): the threshold guards against off-topic questions, not
+against near misses; the grounding check and the citations cover those.
 """
 
 from __future__ import annotations
