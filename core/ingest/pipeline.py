@@ -10,6 +10,7 @@ file whose content another indexed file already has is copied, not embedded agai
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,7 +34,7 @@ from core.jobs import CancelToken, ProgressCallback, ProgressMeter
 from core.settings import IngestSettings, Settings
 
 Loader = Callable[[Path, IngestSettings], Document]
-READ_AHEAD_FILES = 2  # files loaded and split ahead of the one being added to the window
+READ_AHEAD_WINDOWS = 1  # chunks read and split ahead of the embedder, in windows (0: none)
 # Given the embedded texts and their vectors, the guard's tags for each chunk.
 ChunkTagger = Callable[[list[str], np.ndarray], list[tuple[str, ...]]]
 
@@ -101,37 +102,74 @@ class _Window:
 class _ReadAhead:
     """Loads and splits the next files on one background thread while the current window
     embeds: ONNX Runtime and Tesseract release the GIL, so reading overlaps embedding.
-    Files come back in order, at most `depth` ahead, so memory stays bounded. Every read
-    runs on that one thread: PyMuPDF must not be used from two threads at once."""
+    Reading runs ahead until `chunk_budget` chunks wait to be taken (the next window), so
+    memory stays bounded; files come back in order. Every read runs on that one thread,
+    one at a time: PyMuPDF must not be used from two threads at once.
+
+    Measured on six FinanceBench filings (3,357 chunks) on the 2-core machine: the pipeline's
+    wait for reads fell from 8.8 s to 0.8 s, but ingest took the same time (128.6 s without,
+    129.4 s with): the embedder already keeps both cores busy, so reading there only shares
+    them. It pays where reading waits on a disk or a network share."""
 
     def __init__(
-        self, read: Callable[[_Work], tuple[Document, list[Chunk]]], work: list[_Work], depth: int
+        self,
+        read: Callable[[_Work], tuple[Document, list[Chunk]]],
+        work: list[_Work],
+        chunk_budget: int,
     ) -> None:
         self._read = read
         self._work = work
-        self._depth = depth
+        self._budget = chunk_budget
         # Duplicates are usually copied from their original, so they are read only on demand.
         self._ahead = iter([i for i, item in enumerate(work) if not item.duplicate])
         self._futures: dict[int, Future[tuple[Document, list[Chunk]]]] = {}
+        self._waiting: dict[int, int] = {}  # read and not yet taken: work index -> chunks
+        self._in_flight = 0
+        self._taken = -1
+        self._closed = False
+        self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enclave-read")
 
     def read(self, index: int) -> tuple[Document, list[Chunk]]:
         """Work item `index`'s document and chunks (raises what loading or splitting raised)."""
-        future = self._futures.pop(index, None)
-        if future is None:
-            future = self._pool.submit(self._read, self._work[index])
-        self._top_up(index)
+        with self._lock:
+            self._taken = index
+            if index not in self._futures:
+                self._submit(index)
+            future = self._futures.pop(index)
+            self._waiting.pop(index, None)
+            self._top_up()
         return future.result()
 
-    def _top_up(self, current: int) -> None:
-        while len(self._futures) < self._depth:
+    def _submit(self, index: int) -> None:
+        self._in_flight += 1
+        self._futures[index] = self._pool.submit(self._read_next, index)
+
+    def _read_next(self, index: int) -> tuple[Document, list[Chunk]]:
+        """On the reading thread: one file, then the next read if the budget allows."""
+        chunks: list[Chunk] | None = None
+        try:
+            document, chunks = self._read(self._work[index])
+            return document, chunks
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                if chunks is not None and index in self._futures:  # not taken yet
+                    self._waiting[index] = len(chunks)
+                self._top_up()
+
+    def _top_up(self) -> None:
+        """One read at a time, while fewer than the budget's chunks wait (lock held)."""
+        while not (self._closed or self._in_flight) and sum(self._waiting.values()) < self._budget:
             upcoming = next(self._ahead, None)
             if upcoming is None:
                 return
-            if upcoming > current:
-                self._futures[upcoming] = self._pool.submit(self._read, self._work[upcoming])
+            if upcoming > self._taken:
+                self._submit(upcoming)
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -260,7 +298,11 @@ class Ingestor:
         # Bytes count as done when their chunks are committed, so the ETA includes embedding.
         meter = ProgressMeter(progress, "Indexing", total=sum(w.size for w in work), unit="bytes")
         window = _Window()
-        reader = _ReadAhead(lambda item: self._read(item, report), work, READ_AHEAD_FILES)
+        reader = _ReadAhead(
+            lambda item: self._read(item, report),
+            work,
+            READ_AHEAD_WINDOWS * self.settings.index.embed_window,
+        )
         try:
             for number, item in enumerate(work, 1):
                 cancel.raise_if_cancelled()

@@ -193,17 +193,15 @@ def test_collection_sensitivity(home: Path, folder: Path) -> None:
 
 
 def test_next_files_are_read_while_a_window_embeds(home: Path, tmp_path: Path) -> None:
-    """Loading runs ahead on one thread (never the caller's: PyMuPDF is not thread-safe)
-    and at most READ_AHEAD_FILES files ahead of the one being added."""
+    """Loading runs ahead on one thread (never the caller's: PyMuPDF is not thread-safe),
+    at most one window's worth of chunks ahead of the one being embedded."""
     import threading
     import time
-
-    from core.ingest.pipeline import READ_AHEAD_FILES
 
     docs = tmp_path / "many"
     docs.mkdir()
     for i in range(8):
-        (docs / f"note{i}.txt").write_text(f"Note number {i} about item{i}.")
+        (docs / f"note{i}.txt").write_text(f"Note number {i} about item{i}.")  # one chunk each
     events: list[tuple[str, int]] = []
     read_threads: set[int] = set()
 
@@ -214,21 +212,22 @@ def test_next_files_are_read_while_a_window_embeds(home: Path, tmp_path: Path) -
 
     class SlowEmbedder(FakeEmbedder):
         def embed(self, texts):  # type: ignore[no-untyped-def]
-            events.append(("embed", int(texts[0].split("item")[1].rstrip("."))))
-            time.sleep(0.15)  # a window embedding; the next reads should happen meanwhile
+            number = int(texts[0].split("item")[1].rstrip("."))
+            events.append(("embed", number))
+            time.sleep(0.15)  # a window embedding; the next read should happen meanwhile
+            events.append(("embedded", number))
             return super().embed(texts)
 
     engine = Engine(home, embedder=SlowEmbedder(), loader=loader, tagger=no_tags)
-    engine.settings.index.embed_window = 1  # one file per window
+    engine.settings.index.embed_window = 1  # one file per window, one chunk of read-ahead
     report = engine.ingest([docs])
     assert report.added == 8 and not report.failed
     assert len(read_threads) == 1 and threading.get_ident() not in read_threads
     embedded = [n for kind, n in events if kind == "embed"]
-    assert embedded == sorted(embedded)  # windows keep the files' order
+    assert embedded == list(range(8))  # windows keep the files' order
     for position, (kind, number) in enumerate(events):
-        if kind == "embed" and number < 7:
-            # the next file was already read when this window began to embed ...
-            assert ("read", number + 1) in events[:position + 1]
-            # ... but never more than READ_AHEAD_FILES beyond the one added last
-            read_so_far = [n for k, n in events[:position] if k == "read"]
-            assert max(read_so_far) <= number + READ_AHEAD_FILES
+        if kind == "embedded" and number < 7:
+            assert ("read", number + 1) in events[:position]  # read while this one embedded
+        if kind == "embed":
+            # ahead by at most the budget (one chunk waiting) plus the read in progress
+            assert max(n for k, n in events[:position] if k == "read") <= number + 2
