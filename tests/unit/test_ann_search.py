@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.query_latency import ann_recall, exact_top_ids
 from core.index.store import AnnDepth, ChunkStore
 
 pytestmark = pytest.mark.unit
@@ -29,18 +30,12 @@ def clustered_store(directory: Path, rows: int = 4000) -> tuple[ChunkStore, np.n
     return store, vectors
 
 
-def exact_ids(store: ChunkStore, vector: np.ndarray, k: int) -> set[str]:
-    query = store._table.search(vector).distance_type("cosine").bypass_vector_index()
-    return set(query.limit(k).select(["chunk_id", "_distance"]).to_arrow()["chunk_id"].to_pylist())
-
-
 def test_deep_search_finds_what_the_exact_scan_finds(tmp_path: Path) -> None:
     store, vectors = clustered_store(tmp_path)
     assert store._has_vector_index()
     queries = vectors[:40] + np.float32(0.05)
-    found = [len(exact_ids(store, q, 10) & {r["chunk_id"] for r in store.vector_search(q, 10, None)})
-             for q in queries]  # fmt: skip
-    assert np.mean(found) / 10 >= 0.95
+    exact = exact_top_ids(store, queries, 10)
+    assert ann_recall(store, queries, exact, 10) >= 0.95
 
 
 def test_graph_search_is_never_narrower_than_the_refined_candidates(tmp_path: Path) -> None:
