@@ -73,7 +73,122 @@ def main() -> None:
     }
     report["other_collections"] = other_collections_report(detector)
     report["documents"] = documents_report(detector, sets)
+    report["families_before_after"] = families_report()
     print(json.dumps(report, indent=2))
+
+
+def families_report() -> dict[str, object]:
+    """TPR (attack families) or FPR (benign ones) on the test split of every family the
+    classifier's data has, by kind of text, read as the product reads that kind: before
+    (the linear scorers and rules alone) and after (with the fine-tuned classifier), in one
+    run. SciFact abstracts (never trained on, CC BY-NC) are a benign chunk family too."""
+    from guard_classifier_data import Example, all_examples
+
+    rows = all_examples()["test"]
+    rows += [Example(t, 0, "chunk", "scifact") for t in document_chunks()["scifact"]
+             if is_held_out(t)]  # fmt: skip
+    out: dict[str, object] = {}
+    for name, use in (("before", False), ("after", True)):
+        detector = InjectionDetector(use_classifier=use)
+        flags = read_as_product(detector, rows)
+        families: dict[str, list[bool]] = {}
+        for example, flag in zip(rows, flags, strict=True):
+            key = f"{example.kind}/{'attack' if example.label else 'benign'}/{example.family}"
+            families.setdefault(key, []).append(flag)
+        out[name] = {k: {"rate": rate(v), "n": len(v)} for k, v in sorted(families.items())}
+    out["prefilter_trade"] = prefilter_trade([e for e in rows if e.kind != "question"])
+    out["latency"] = classifier_latency()
+    return out
+
+
+class _MemoClassifier:
+    """The shared classifier, each (text, kind) scored once; counts what it was asked."""
+
+    def __init__(self) -> None:
+        from core.guard.classifier import shared_classifier
+
+        self.inner, self.memo = shared_classifier(), {}
+        self.asked: list[str] = []
+
+    def margins(self, texts: list[str], kind: str):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        self.asked += texts
+        todo = [t for t in dict.fromkeys(texts) if (t, kind) not in self.memo]
+        if todo:
+            self.memo.update(zip([(t, kind) for t in todo], self.inner.margins(todo, kind),
+                                 strict=True))  # fmt: skip
+        return np.array([self.memo[(t, kind)] for t in texts], np.float32)
+
+
+def prefilter_trade(rows: list) -> dict[str, object]:  # type: ignore[type-arg]
+    """Passages (test split) at each ingest prefilter: planted attacks caught, benign
+    passages flagged, the share of benign passages the classifier reads (most of a real
+    folder is benign) and what that costs per 1,000 passages."""
+    memo = _MemoClassifier()
+    detector = InjectionDetector(classifier=memo)
+    texts, kinds = [e.text for e in rows], [e.kind for e in rows]
+    vectors = detector._embed(texts)
+    ms_each = classifier_ms_per_passage(memo.inner, texts)
+    out: dict[str, object] = {"classifier_ms_per_passage": round(ms_each, 1)}
+    benign = {e.text for e in rows if not e.label}
+    for prefilter in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5):
+        memo.asked = []
+        flags = [r.flagged for r in detector.score(texts, vectors, kinds, prefilter)]
+        read = len([t for t in memo.asked if t in benign]) / len(benign)
+        out[str(prefilter)] = {
+            "attacks_caught": rate([f for f, e in zip(flags, rows, strict=True) if e.label]),
+            "benign_flagged": rate([f for f, e in zip(flags, rows, strict=True) if not e.label]),
+            "benign_read_by_classifier": round(read, 3),
+            "classifier_ms_per_1000": round(1000 * read * ms_each),
+        }
+    return out
+
+
+def classifier_ms_per_passage(classifier, texts: list[str]) -> float:  # type: ignore[no-untyped-def]
+    sample = texts[:200]
+    start = time.perf_counter()
+    classifier.logits(sample)
+    return 1000 * (time.perf_counter() - start) / len(sample)
+
+
+def read_as_product(detector: InjectionDetector, rows: list) -> list[bool]:  # type: ignore[type-arg]
+    flags = [False] * len(rows)
+    questions = [i for i, e in enumerate(rows) if e.kind == "question"]
+    for i, r in zip(questions, detector.score_prompts([rows[i].text for i in questions]),
+                    strict=True):  # fmt: skip
+        flags[i] = r.flagged
+    passages = [i for i, e in enumerate(rows) if e.kind != "question"]
+    results = detector.score([rows[i].text for i in passages], None,
+                             [rows[i].kind for i in passages])  # fmt: skip
+    for i, r in zip(passages, results, strict=True):
+        flags[i] = r.flagged
+    return flags
+
+
+def classifier_latency() -> dict[str, float]:
+    """A typed question end to end (one text, median of 50), and scan_chunks per 1,000
+    held-out PDF chunks given their vectors, with the classifier and without."""
+    import statistics
+
+    detector = InjectionDetector()
+    question = "What notice period does the lease give the tenant before the rent goes up?"
+    detector.score_prompts([question])
+    times = []
+    for _ in range(50):
+        start = time.perf_counter()
+        detector.score_prompts([question])
+        times.append(time.perf_counter() - start)
+    chunks = [t for t in document_chunks(abstracts=300)["pdf"] if is_held_out(t)]
+    chunks += document_chunks(abstracts=300)["scifact"]
+    vectors = detector._embed(chunks)
+    out = {"question_ms_median": round(1000 * statistics.median(times), 2)}
+    for name, use in (("without_classifier", False), ("with_classifier", True)):
+        detector = InjectionDetector(use_classifier=use)
+        start = time.perf_counter()
+        detector.score(chunks, vectors)
+        out[f"chunks_ms_per_1000_{name}"] = round(1e6 * (time.perf_counter() - start) / len(chunks))
+    return out
 
 
 def other_collections_report(detector: InjectionDetector) -> dict[str, object]:

@@ -157,7 +157,7 @@ class Engine(CloudFacade):
         if self.settings.guard.enabled and self.settings.guard.detect_injection:
             from core.guard import injection_detector
 
-            injection_detector(self.settings.guard.injection_threshold)
+            injection_detector(self.settings.guard.injection_threshold).prepare()
         meter.advance(label="Ready")
         meter.advance()
 
@@ -180,14 +180,17 @@ class Engine(CloudFacade):
             tagger=self._tagger or self._guard_tags,
         )
 
-    def _guard_tags(self, texts: list[str], vectors: np.ndarray) -> list[tuple[str, ...]]:
+    def _guard_tags(
+        self, texts: list[str], vectors: np.ndarray, kinds: list[str]
+    ) -> list[tuple[str, ...]]:
         """The guard's flags per chunk (injection, PII and secret types), stored at ingest."""
         from core.guard import scan_chunks
         from core.settings import DEFAULT_EMBED_MODEL
 
         # The injection scorer was trained on MiniLM vectors; other models' vectors won't do.
         reusable = vectors if self.embedder.model_id == DEFAULT_EMBED_MODEL else None
-        return [f.as_tags() for f in scan_chunks(texts, reusable, self.settings.guard)]
+        flags = scan_chunks(texts, reusable, self.settings.guard, kinds)
+        return [f.as_tags() for f in flags]
 
     def _tags_fingerprint(self) -> str:
         from core.guard import tags_fingerprint
@@ -215,7 +218,7 @@ class Engine(CloudFacade):
             fingerprint = self._tags_fingerprint()
             meter = ProgressMeter(progress, "rescanning", self.store.count(), unit="chunks")
             changed: dict[str, str] = {}
-            columns = ["chunk_id", FTS_COLUMN, "vector", "flags"]
+            columns = ["chunk_id", "path", FTS_COLUMN, "vector", "flags"]
             for batch in self.store.iter_rows(columns, RESCAN_BATCH):
                 if cancel is not None:
                     cancel.raise_if_cancelled()
@@ -703,9 +706,11 @@ def _changed_flags(rows: pa.RecordBatch, tagger: ChunkTagger) -> dict[str, str]:
     import numpy as np
 
     from core.index.store import FTS_COLUMN
+    from core.ingest.loaders import text_kind
 
     texts = rows[FTS_COLUMN].to_pylist()
     flat = rows["vector"].flatten().to_numpy(zero_copy_only=False)
-    tags = tagger(texts, np.asarray(flat, np.float32).reshape(len(texts), -1))
+    kinds = [text_kind(path) for path in rows["path"].to_pylist()]
+    tags = tagger(texts, np.asarray(flat, np.float32).reshape(len(texts), -1), kinds)
     stored = zip(rows["chunk_id"].to_pylist(), rows["flags"].to_pylist(), tags, strict=True)
     return {cid: ",".join(new) for cid, old, new in stored if (old or "") != ",".join(new)}

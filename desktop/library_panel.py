@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from core.ingest.catalog import CollectionRecord, DocumentRecord
 
 FILE_FILTER = (
-    "Documents (*.pdf *.txt *.md *.markdown *.html *.htm *.docx *.epub *.csv *.rst *.json "
+    "Documents (*.pdf *.txt *.md *.markdown *.html *.htm *.docx *.epub *.eml *.csv *.rst *.json "
     "*.py *.js *.ts *.java *.c *.cpp *.go *.rs);;All files (*)"
 )
 LIVE_REFRESH_MS = 1500  # while a write runs, the table shows documents as they commit

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from core.index.types import SearchHit
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-EXTRACTED_SUFFIXES = frozenset({".docx", ".epub"})  # shown as the text Enclave indexed
+EXTRACTED_SUFFIXES = frozenset({".docx", ".epub", ".eml"})  # shown as the text Enclave indexed
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 SHINGLE_WORDS = 6  # words per probe when the passage is not found verbatim
 MERGE_GAP = 80  # characters between two matched probes that still make one highlight
@@ -528,7 +528,7 @@ class SourceViewer(QWidget):
         self._show_text(content, passage)
 
     def _load_indexed_text(self, path: str, passage: str) -> None:
-        """Formats Qt cannot read as text (Word, EPUB): the passages Enclave indexed."""
+        """Formats Qt cannot read as text (Word, EPUB, e-mail): the passages Enclave indexed."""
         if self._ops is None:
             self._show_text(passage, passage, "Showing the indexed passage.")
             return

@@ -1,7 +1,11 @@
 """Prompt-injection detection for text a model will read: rules plus learned scorers.
 
 Rules catch the blatant forms (instruction overrides, role switches, invisible Unicode,
-encoded payloads, exfiltration links). The learned part is logistic regressions on sentence
+encoded payloads, exfiltration links). The learned verdict is the fine-tuned classifier's
+(core.guard.classifier), at a threshold per kind of text: on every question, and at ingest
+on the passages that the fast linear scorers below, or a weaker rule, find suspect.
+
+The linear scorers are logistic regressions on sentence
 embeddings joined with hashed character n-grams: for document chunks, two scorers on the
 all-MiniLM-L6-v2 vectors that ingest already computes; for what a user types (questions,
 `enclave guard scan`), prompt-length texts are read by the same pair of scorers trained on a
@@ -26,6 +30,7 @@ import numpy as np
 
 from core.errors import GuardError
 from core.guard import multilingual
+from core.guard.settings import INJECTION_PREFILTER
 from core.resources import RESOURCES
 
 WEIGHTS_PATH = RESOURCES / "guard" / "injection_lr.npz"
@@ -49,6 +54,8 @@ WINDOW_WORDS, WINDOW_STRIDE = 40, 20
 SHORT_TEXT_WORDS = 4
 SHORT_TEXT_LOGIT_SHIFT = float(np.log(0.9 / 0.1))
 CHAR_FEATURES = 2**15
+# Weaker rules that make a passage worth the classifier's reading, whatever the linear scorers say.
+SUSPECT_RULE_WEIGHT = 0.3
 # Six or more single characters in a row, one space apart ("S a y t h a t ..."): spacing
 # that hides the words from embeddings and n-grams alike. Two or more spaces mark a word gap.
 SPACED_LETTERS = re.compile(r"(?<!\S)\w(?: {1,3}\w){5,}(?!\S)")
@@ -274,8 +281,13 @@ class InjectionDetector:
     def __init__(self, threshold: float = 0.5, embedder: Any = None,
                  weights_path: Path = WEIGHTS_PATH, window_long_texts: bool = True,
                  multilingual_encoder: Any = None,
-                 multilingual_weights_path: Path | None = MULTILINGUAL_WEIGHTS_PATH) -> None:  # fmt: skip
+                 multilingual_weights_path: Path | None = MULTILINGUAL_WEIGHTS_PATH,
+                 classifier: Any = None, use_classifier: bool = True) -> None:  # fmt: skip
+        """`use_classifier=False` gives the detector as it was before the fine-tuned
+        classifier (the linear scorers decide alone), for comparisons."""
         self.threshold = threshold
+        self.use_classifier = use_classifier
+        self._classifier = classifier
         self.window_long_texts = window_long_texts
         self._embedder = embedder
         self._multilingual_encoder = multilingual_encoder
@@ -289,17 +301,62 @@ class InjectionDetector:
     def embedding_dim(self) -> int:
         return int(next(iter(self.scorers.values())).coef.shape[0])
 
-    def score(
-        self, texts: list[str], embeddings: np.ndarray | None = None
-    ) -> list[InjectionResult]:
-        """`embeddings`: normalized all-MiniLM-L6-v2 vectors of `texts`, if already computed."""
-        return self._results(texts, self._learned_logits(texts, embeddings, prompts=False))
+    def score(self, texts: list[str], embeddings: np.ndarray | None = None,
+              kinds: list[str] | None = None,
+              prefilter: float = INJECTION_PREFILTER) -> list[InjectionResult]:  # fmt: skip
+        """Document passages. `embeddings`: normalized all-MiniLM-L6-v2 vectors of `texts`,
+        if already computed; `kinds`: "chunk" (the default) or "email" per text.
+
+        The classifier reads a 256-token passage in ~45 ms on two cores, about as long as
+        embedding it, so at ingest it reads only the passages the linear scorers (on the
+        vectors ingest already has) give at least `prefilter` (0: every passage) or a weaker
+        rule matches; the others keep the linear scorers' score, capped below the threshold."""
+        linear = self._learned_logits(texts, embeddings, prompts=False)
+        if not self._use_classifier():
+            return self._results(texts, linear)
+        kinds = kinds or ["chunk"] * len(texts)
+        bar = float(np.log(prefilter / (1 - prefilter))) if 0 < prefilter < 1 else -np.inf
+        suspect = [i for i, t in enumerate(texts) if linear[i] >= bar
+                   or any(w >= SUSPECT_RULE_WEIGHT for _, w in rule_hits(t))]  # fmt: skip
+        logits = np.minimum(linear, min(bar, -1.0))
+        if suspect:
+            logits[suspect] = self._classifier_margins(
+                [texts[i] for i in suspect], [kinds[i] for i in suspect]
+            )
+        return self._results(texts, logits)
 
     def score_prompts(
         self, texts: list[str], embeddings: np.ndarray | None = None
     ) -> list[InjectionResult]:
-        """Questions and other typed text; `embeddings` as for `score`."""
+        """Questions and other typed text; `embeddings` as for `score` (the linear scorers
+        read them when the classifier is off)."""
+        if self._use_classifier():
+            return self._results(texts, self._classifier_margins(texts, ["question"] * len(texts)))
         return self._results(texts, self._learned_logits(texts, embeddings, prompts=True))
+
+    def prepare(self) -> None:
+        """Load the classifier now (the window warms the guard up at start)."""
+        self._use_classifier()
+
+    def _use_classifier(self) -> bool:
+        if self.use_classifier and self._classifier is None:
+            from core.guard.classifier import shared_classifier
+
+            self._classifier = shared_classifier()
+        return self.use_classifier
+
+    def _classifier_margins(self, texts: list[str], kinds: list[str]) -> np.ndarray:
+        """The classifier's logit over each text's kind threshold; letter-spaced texts are
+        read as written and joined up, the larger margin counting."""
+        margins = np.zeros(len(texts), np.float32)
+        for kind in dict.fromkeys(kinds):
+            rows = [i for i, k in enumerate(kinds) if k == kind]
+            margins[rows] = self._classifier.margins([texts[i] for i in rows], kind)
+        spaced = [i for i, t in enumerate(texts) if SPACED_LETTERS.search(t)]
+        for i in spaced:
+            joined = self._classifier.margins([despaced(texts[i])], kinds[i])[0]
+            margins[i] = max(margins[i], joined)
+        return margins
 
     @property
     def multilingual_unavailable(self) -> str | None:

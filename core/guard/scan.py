@@ -68,6 +68,7 @@ class GuardStatus:
     secrets_action: str
     detect_injection: bool
     injection_threshold: float
+    injection_prefilter: float
     injection_action: str
     multilingual_model: str | None  # None when questions are read with English vectors only
     multilingual_missing: str | None  # why the multilingual encoder cannot run
@@ -88,7 +89,9 @@ class GuardStatus:
             f"names, places, organisations: {names}",
             f"secrets: {'on' if self.detect_secrets else 'off'} ({self.secrets_action})",
             f"prompt injection: {'on' if self.detect_injection else 'off'} "
-            f"(threshold {self.injection_threshold}, action {self.injection_action})",
+            f"(threshold {self.injection_threshold}, action {self.injection_action}; "
+            f"fine-tuned classifier on questions, and at ingest on passages the fast scorers "
+            f"give at least {self.injection_prefilter})",
             f"questions read in ~100 languages: {languages}",
             "indexed chunks: " + ("flagged by an older guard; run: enclave guard rescan"
                                   if self.flags_stale else "flags up to date"),
@@ -108,6 +111,7 @@ def guard_status(settings: GuardSettings, flags_stale: bool) -> GuardStatus:
         ner_model_path=settings.ner_model_path, detect_secrets=settings.detect_secrets,
         secrets_action=settings.secrets_action, detect_injection=settings.detect_injection,
         injection_threshold=settings.injection_threshold,
+        injection_prefilter=settings.injection_prefilter,
         injection_action=settings.injection_action,
         multilingual_model=None if missing or not settings.detect_injection
         else multilingual.MODEL_ID,

@@ -7,6 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Action = Literal["redact", "block", "allow"]
+# The injection classifier's ingest prefilter (measured trade in benchmarks/guard_injection.py
+# families_report: attacks kept and passages read at each value).
+INJECTION_PREFILTER = 0.2
 
 
 class GuardSettings(BaseModel):
@@ -37,6 +40,12 @@ class GuardSettings(BaseModel):
         default_factory=list, description="Words always treated as sensitive (project names)."
     )
     injection_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    injection_prefilter: float = Field(
+        INJECTION_PREFILTER, ge=0.0, le=1.0,
+        description="At ingest, passages the fast linear scorers give less than this"
+        " probability are cleared without the fine-tuned classifier (which costs ~45 s per"
+        " 1,000 passages on two cores); 0 has the classifier read every passage.",
+    )
     pii_action: Action = "redact"
     secrets_action: Action = "block"
     injection_action: Literal["warn", "block"] = Field(

@@ -22,6 +22,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 from core.errors import UserError
 from core.jobs import ProgressCallback, ProgressMeter
@@ -122,7 +123,7 @@ def _export_into(
     _export_fp32(source, fp32)
     meter.advance()
     if variant == "onnx-int8":
-        _quantize(fp32, folder / MODEL_FILE)
+        quantize_int8(fp32, folder / MODEL_FILE)
         fp32.unlink()
         meter.advance()
     else:
@@ -162,23 +163,33 @@ def _export_fp32(source: Path, target: Path) -> None:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
+    export_graph(LastHidden(), target, "last_hidden_state", {0: "batch", 1: "tokens"})
+
+
+def export_graph(module: Any, target: Path, output: str, output_axes: dict[int, str]) -> None:
+    """A torch module taking (input_ids, attention_mask, token_type_ids) as one ONNX graph
+    with dynamic batch and token axes (TorchScript exporter, opset 17). The embedders'
+    export and the injection classifier's (benchmarks/guard_finetune_injection.py)."""
+    import torch
+
     sample = torch.ones((2, 8), dtype=torch.int64)
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    axes: dict[str, dict[int, str]] = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
+    axes[output] = output_axes
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            LastHidden(),
+            module,
             (sample, sample, torch.zeros_like(sample)),
             str(target),
             input_names=list(INPUTS),
-            output_names=["last_hidden_state"],
+            output_names=[output],
             dynamic_axes=axes,
             opset_version=17,
             dynamo=False,
         )
 
 
-def _quantize(fp32: Path, target: Path) -> None:
+def quantize_int8(fp32: Path, target: Path) -> None:
     """uint8 weights per output channel: on AVX2 without VNNI, int8 weights against uint8
     activations can saturate; measured on MiniLM here, cosine to torch over 200 SciFact
     abstracts: mean 0.9942 (uint8) against 0.9926 (int8), same speed."""

@@ -28,6 +28,7 @@ from core.index.types import Chunk
 from core.ingest.catalog import FAILED, INDEXED, Catalog, Commit, DocumentRecord, document_id
 from core.ingest.discover import Discovery, discover
 from core.ingest.document import Document
+from core.ingest.loaders import text_kind
 from core.ingest.report import Failure, IngestReport
 from core.ingest.splitter import split_document
 from core.jobs import CancelToken, ProgressCallback, ProgressMeter
@@ -36,7 +37,8 @@ from core.settings import IngestSettings, Settings
 Loader = Callable[[Path, IngestSettings], Document]
 READ_AHEAD_WINDOWS = 1  # chunks read and split ahead of the embedder, in windows (0: none)
 # Given the embedded texts and their vectors, the guard's tags for each chunk.
-ChunkTagger = Callable[[list[str], np.ndarray], list[tuple[str, ...]]]
+# (texts, their vectors, their kinds: "chunk" or "email", see loaders.text_kind) -> tags.
+ChunkTagger = Callable[[list[str], np.ndarray, list[str]], list[tuple[str, ...]]]
 
 
 def default_loader(path: Path, settings: IngestSettings) -> Document:
@@ -396,7 +398,7 @@ class Ingestor:
             vectors = self._embed(texts, window.size, meter, cancel)
         if self.tagger is not None:
             with report.timed("guard"):
-                tags = self.tagger(texts, vectors)
+                tags = self.tagger(texts, vectors, [text_kind(row["path"]) for row in rows])
             for row, row_tags in zip(rows, tags, strict=True):
                 row["flags"] = ",".join(row_tags)
         commits = [

@@ -72,7 +72,7 @@ class MarkdownLLM(FakeLLM):
 
 
 def build_engine(home: Path, docs: Path, responder=cite_first_source, delay: float = 0.0) -> Engine:  # type: ignore[no-untyped-def]
-    engine = Engine(home, embedder=FakeEmbedder(), tagger=lambda texts, _v: [() for _ in texts])
+    engine = Engine(home, embedder=FakeEmbedder(), tagger=lambda texts, _v, _k: [() for _ in texts])
     engine.ingest([docs])
     engine.settings.guard.detect_injection = False  # the real detector is tested elsewhere
     engine.settings.llm.model = "fake"

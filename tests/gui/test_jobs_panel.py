@@ -31,7 +31,7 @@ class SlowEmbedder(FakeEmbedder):
         return super().embed(texts)
 
 
-def no_tags(texts: list[str], vectors: object) -> list[tuple[str, ...]]:
+def no_tags(texts: list[str], vectors: object, kinds: object) -> list[tuple[str, ...]]:
     return [() for _ in texts]
 
 

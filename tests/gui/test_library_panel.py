@@ -21,11 +21,11 @@ PARTLY_SCANNED = "ocrmypdf__multipage.pdf"  # 5 of 6 pages scanned: indexed, wit
 WAIT_MS = 60_000
 
 
-def no_tags(texts: list[str], vectors: object) -> list[tuple[str, ...]]:
+def no_tags(texts: list[str], vectors: object, kinds: object) -> list[tuple[str, ...]]:
     return [() for _ in texts]
 
 
-def keyword_tags(texts: list[str], vectors: object) -> list[tuple[str, ...]]:
+def keyword_tags(texts: list[str], vectors: object, kinds: object) -> list[tuple[str, ...]]:
     """A stand-in for the guard's chunk scan: flags what it plainly sees."""
     tags = []
     for text in texts:

@@ -23,7 +23,7 @@ PDFS = ("docling__nemotron_multipage.pdf", "pdfplumber__nics-background-checks-2
 
 
 def fake_engine(home: Path) -> Engine:
-    return Engine(home, embedder=FakeEmbedder(), tagger=lambda t, v: [() for _ in t])
+    return Engine(home, embedder=FakeEmbedder(), tagger=lambda t, v, k: [() for _ in t])
 
 
 @pytest.fixture

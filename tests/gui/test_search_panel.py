@@ -57,7 +57,7 @@ def panel(qtbot, tmp_path: Path, indexed: Path) -> Iterator:  # type: ignore[no-
     engine.close()
 
 
-def _no_tags(texts, _vectors):  # type: ignore[no-untyped-def]
+def _no_tags(texts, _vectors, _kinds):  # type: ignore[no-untyped-def]
     return [() for _ in texts]
 
 

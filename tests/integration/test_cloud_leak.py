@@ -136,7 +136,7 @@ def leak_engine(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Ite
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     engine = Engine(root / "home", embedder=FakeEmbedder(),
-                    tagger=lambda texts, vectors: [() for _ in texts])  # fmt: skip
+                    tagger=lambda texts, *_: [() for _ in texts])  # fmt: skip
     engine.ingest([docs])
     engine.update_settings({
         "guard": {"secrets_action": "redact", "detect_injection": False},

@@ -1,4 +1,5 @@
-"""The learned injection scorer with the real embedding model, and scan_chunks on vectors."""
+"""The linear injection scorers with the real embedding model (the prefilter of the fine-tuned
+classifier at ingest, tests/integration/test_guard_classifier.py), and scan_chunks on vectors."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ BENIGN = [
 
 @pytest.fixture(scope="module")
 def detector() -> InjectionDetector:
-    return InjectionDetector()
+    return InjectionDetector(use_classifier=False)
 
 
 def test_learned_scorer_separates_attacks_from_benign_text(detector: InjectionDetector) -> None:
@@ -84,7 +85,7 @@ def test_broad_scorer_adds_attack_styles_without_flagging_everyday_prompts(
 ) -> None:
     both = detector.score(OTHER_STYLES + EVERYDAY)
     assert [r.flagged for r in both] == [True] * len(OTHER_STYLES) + [False] * len(EVERYDAY)
-    prompt_only = InjectionDetector(embedder=detector._embedder)
+    prompt_only = InjectionDetector(embedder=detector._embedder, use_classifier=False)
     prompt_only.scorers = {"prompt": detector.scorers["prompt"]}
     assert sum(r.flagged for r in prompt_only.score(OTHER_STYLES)) < len(OTHER_STYLES)
 

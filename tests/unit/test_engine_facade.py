@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 
 def fake_engine(home: Path) -> Engine:
     return Engine(
-        home, embedder=FakeEmbedder(), loader=paragraph_loader, tagger=lambda t, v: [() for _ in t]
+        home, embedder=FakeEmbedder(), loader=paragraph_loader, tagger=lambda t, v, k: [() for _ in t]
     )
 
 

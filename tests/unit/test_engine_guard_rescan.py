@@ -17,12 +17,12 @@ PARAGRAPHS = ["The lamp is broken.", "Revenue grew in March.", "Ignore the lamp 
               "Plant the tulips in autumn."]  # fmt: skip
 
 
-def no_tags(texts: list[str], vectors: np.ndarray) -> list[tuple[str, ...]]:
+def no_tags(texts: list[str], vectors: np.ndarray, kinds: list[str]) -> list[tuple[str, ...]]:
     return [() for _ in texts]
 
 
 def lamp_tagger(seen: list[tuple[str, np.ndarray]]) -> core.engine.ChunkTagger:
-    def tag(texts: list[str], vectors: np.ndarray) -> list[tuple[str, ...]]:
+    def tag(texts: list[str], vectors: np.ndarray, kinds: list[str]) -> list[tuple[str, ...]]:
         seen.extend(zip(texts, vectors, strict=True))
         return [("injection",) if "lamp" in t else () for t in texts]
 

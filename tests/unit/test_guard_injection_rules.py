@@ -42,7 +42,7 @@ def test_rules_leave_benign_text_alone(text: str) -> None:
 
 
 def test_precomputed_embeddings_are_used_without_a_model() -> None:
-    detector = InjectionDetector(embedder=object())  # would fail if asked to embed
+    detector = InjectionDetector(embedder=object(), use_classifier=False)  # would fail if asked to embed
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(2, detector.embedding_dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -32,7 +32,8 @@ def _detector(
     bias: float, char_coef: np.ndarray | None = None, window: bool = True
 ) -> InjectionDetector:
     """One scorer that reads only its bias and (optionally) character n-grams."""
-    detector = InjectionDetector(embedder=object(), window_long_texts=window)
+    detector = InjectionDetector(embedder=object(), window_long_texts=window,
+                                 use_classifier=False)  # fmt: skip
     dim = detector.embedding_dim
     chars = np.zeros(CHAR_FEATURES, np.float32) if char_coef is None else char_coef
     detector.scorers = {"test": LinearScorer(np.zeros(dim, np.float32), chars, bias)}

@@ -14,7 +14,7 @@ from tests.fakes import FakeEmbedder, paragraph_loader
 pytestmark = pytest.mark.unit
 
 
-def no_tags(texts: list[str], vectors: object) -> list[tuple[str, ...]]:
+def no_tags(texts: list[str], vectors: object, kinds: object) -> list[tuple[str, ...]]:
     return [() for _ in texts]
 
 

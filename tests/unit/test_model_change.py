@@ -16,7 +16,7 @@ pytestmark = pytest.mark.unit
 def engine(home: Path, model_id: str) -> Engine:
     embedder = FakeEmbedder(model_id=model_id)
     return Engine(
-        home, embedder=embedder, loader=paragraph_loader, tagger=lambda t, v: [() for _ in t]
+        home, embedder=embedder, loader=paragraph_loader, tagger=lambda t, v, k: [() for _ in t]
     )
 
 

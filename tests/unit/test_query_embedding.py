@@ -29,7 +29,7 @@ def engine_with(home: Path, tmp_path: Path, embedder: FakeEmbedder) -> Engine:
     docs.mkdir()
     (docs / "report.txt").write_text("Acme revenue in 2020 was 12 million euros.")
     engine = Engine(
-        home, embedder=embedder, loader=paragraph_loader, tagger=lambda t, v: [() for _ in t]
+        home, embedder=embedder, loader=paragraph_loader, tagger=lambda t, v, k: [() for _ in t]
     )
     engine.ingest([docs])
     engine.settings.guard.detect_injection = False

@@ -80,7 +80,7 @@ def test_warning_reaches_the_catalog_and_the_report(home: Path, tmp_path: Path) 
 
     path = tmp_path / "cut.txt"
     path.write_bytes(FRENCH.encode() * 5 + b"\xe9\xe9")
-    engine = Engine(home, embedder=FakeEmbedder(), tagger=lambda texts, _: [() for _ in texts])
+    engine = Engine(home, embedder=FakeEmbedder(), tagger=lambda texts, *_: [() for _ in texts])
     report = engine.ingest([path])
     assert report.added == 1 and report.warnings == [
         f"{path}: 2 bytes could not be decoded as UTF-8 and were replaced"

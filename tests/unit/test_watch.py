@@ -26,7 +26,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 15) -> bool:
 
 def engine_for(home: Path) -> Engine:
     return Engine(
-        home, embedder=FakeEmbedder(), loader=paragraph_loader, tagger=lambda t, v: [() for _ in t]
+        home, embedder=FakeEmbedder(), loader=paragraph_loader, tagger=lambda t, v, k: [() for _ in t]
     )
 
 

@@ -24,6 +24,7 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 DOCX_SUFFIXES = frozenset({".docx"})
 EPUB_SUFFIXES = frozenset({".epub"})
+EMAIL_SUFFIXES = frozenset({".eml"})
 CODE_SUFFIXES = frozenset(
     {
         ".py", ".pyi", ".js", ".jsx", ".mjs", ".ts", ".tsx", ".java", ".c", ".h", ".cc",
@@ -40,6 +41,7 @@ SUPPORTED_SUFFIXES: frozenset[str] = (
     | HTML_SUFFIXES
     | DOCX_SUFFIXES
     | EPUB_SUFFIXES
+    | EMAIL_SUFFIXES
     | CODE_SUFFIXES
 )
 # Files without a suffix that are still plainly text.
@@ -47,6 +49,11 @@ SUPPORTED_NAMES = frozenset({"makefile", "dockerfile", "readme", "license", "cha
 
 PDF_MAGIC = b"%PDF-"
 ZIP_MAGIC = b"PK\x03\x04"
+
+
+def text_kind(path: str | Path) -> str:
+    """What the guard calibrates a chunk's injection threshold for: "email" or "chunk"."""
+    return "email" if Path(path).suffix.lower() in EMAIL_SUFFIXES else "chunk"
 
 
 def is_supported(path: Path) -> bool:
@@ -110,10 +117,15 @@ def _loader_for(path: Path, head: bytes, settings: IngestSettings) -> Callable[[
     if not is_supported(path):
         raise UnsupportedFormat(
             f"{display_name(path)}: '{suffix or path.name}' files are not supported. "
-            "Supported are PDF, Word (.docx), EPUB, HTML, Markdown, text and source code."
+            "Supported are PDF, Word (.docx), EPUB, HTML, Markdown, e-mail (.eml), text and "
+            "source code."
         )
     from core.ingest.loaders import markup, text
 
+    if suffix in EMAIL_SUFFIXES:
+        from core.ingest.loaders.mail import load_email
+
+        return load_email
     if suffix in MARKDOWN_SUFFIXES:
         return markup.load_markdown
     if suffix in HTML_SUFFIXES:
@@ -155,4 +167,4 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "is_supported", "load_document"]
+__all__ = ["SUPPORTED_SUFFIXES", "is_supported", "load_document", "text_kind"]
