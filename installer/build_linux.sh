@@ -2,7 +2,8 @@
 # Builds the Linux installers into dist/ (`make bundle`):
 #   dist/enclave_<version>_amd64.deb           installs under /opt/enclave, `enclave` on PATH
 #   dist/enclave-<version>-linux-x86_64.tar.gz the same folder, to unpack anywhere
-# Steps: a build virtualenv with the app, PyInstaller and llama.cpp built for any x86-64 CPU;
+# Steps: llama.cpp built for any x86-64 CPU (installer/build_llama_wheel.sh); a build
+# virtualenv with it, the app and PyInstaller;
 # the embedding models exported from their local weights; PyInstaller's one-folder build;
 # then the packages, with sorted file lists and SOURCE_DATE_EPOCH timestamps.
 set -euo pipefail
@@ -19,26 +20,16 @@ mkdir -p "$BUILD" "$DIST"
 
 step() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
 
+step "llama.cpp for any x86-64 CPU (runtime dispatch between CPU variants)"
+LLAMA_WHEEL=$(PYTHON=$PYTHON installer/build_llama_wheel.sh "$BUILD/llama-wheel")
+
 step "build environment: $VENV"
 if [ ! -x "$VENV/bin/python" ]; then $PYTHON -m venv "$VENV"; fi
 "$VENV/bin/pip" install --quiet --upgrade pip
+# The portable llama.cpp first: the app's requirement is then met, and nothing compiles one
+# for this CPU.
+installer/install_llama_wheel.sh "$VENV" "$LLAMA_WHEEL"
 "$VENV/bin/pip" install --quiet -e '.[gui]' 'pyinstaller==6.22.3' 'pyinstaller-hooks-contrib==2026.9'
-SITE=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-
-step "llama.cpp for any x86-64 CPU (runtime dispatch between CPU variants)"
-LLAMA_VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')
-WHEEL_DIR=$BUILD/llama-wheel-$LLAMA_VERSION
-if ! ls "$WHEEL_DIR"/*.whl >/dev/null 2>&1; then
-  # --no-cache-dir: pip's wheel cache does not key on CMAKE_ARGS and would hand back the
-  # native build. Every ggml-cpu variant compiles: about 20 minutes on two cores.
-  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF" \
-  CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
-    "$VENV/bin/pip" wheel --quiet --no-deps --no-cache-dir "llama-cpp-python==$LLAMA_VERSION" -w "$WHEEL_DIR"
-fi
-"$VENV/bin/pip" install --quiet --no-deps --force-reinstall "$WHEEL_DIR"/*.whl
-# The wheel puts the variants in <site-packages>/bin; llama.cpp's libraries live in
-# llama_cpp/lib, where core.llm.ggml_backends and PyInstaller's collection look.
-cp "$SITE"/bin/libggml-cpu-*.so "$SITE/llama_cpp/lib/"
 
 step "embedding models exported from the bundled weights"
 rm -rf "$BUILD/embedding"
