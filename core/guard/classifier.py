@@ -42,13 +42,10 @@ class InjectionClassifier:
             self.session: onnxruntime.InferenceSession = session(folder / "model.onnx", threads)
             self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-            calibration = (
-                json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
-                if calibrated else {"logit_thresholds": dict.fromkeys(KINDS, 0.0)}
-            )  # fmt: skip
+            thresholds = calibrated_thresholds(folder) if calibrated else dict.fromkeys(KINDS, 0.0)
         except (OSError, ValueError, RuntimeError) as exc:
             raise GuardError(f"Injection classifier missing or unreadable at {folder}: {exc}") from exc
-        self.thresholds: dict[str, float] = calibration["logit_thresholds"]
+        self.thresholds: dict[str, float] = thresholds
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=int(config.get("pad_token_id") or 0))
         self.run_options = shrinking_run_options()
@@ -76,6 +73,12 @@ class InjectionClassifier:
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         logits = self.session.run(None, feeds, self.run_options)[0]
         return (logits[:, 1] - logits[:, 0]).astype(np.float32)
+
+
+def calibrated_thresholds(folder: Path = CLASSIFIER_DIR) -> dict[str, float]:
+    """Kind of text -> logit threshold, as benchmarks/guard_finetune_injection.py chose them."""
+    calibration = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+    return {kind: float(calibration["logit_thresholds"][kind]) for kind in KINDS}
 
 
 _shared: InjectionClassifier | None = None

@@ -70,8 +70,7 @@ class GuardStatus:
     injection_threshold: float
     injection_prefilter: float
     injection_action: str
-    multilingual_model: str | None  # None when questions are read with English vectors only
-    multilingual_missing: str | None  # why the multilingual encoder cannot run
+    classifier_thresholds: dict[str, float]  # the injection classifier's, per kind of text
     flags_stale: bool  # indexed chunks were flagged by another version of the guard
 
     def lines(self) -> list[str]:
@@ -79,32 +78,26 @@ class GuardStatus:
         names = (f"detected ({model})" if self.names_detected
                  else "NOT detected (guard.detect_names is off or no spaCy model is installed;"
                       " only names after Mr/Ms/Dr)")  # fmt: skip
-        languages = (f"yes ({self.multilingual_model})" if self.multilingual_model
-                     else f"no ({self.multilingual_missing}); English vectors only")  # fmt: skip
-        if not self.detect_injection:
-            languages = "n/a (the injection check is off)"
+        thresholds = ", ".join(f"{k} {v:+.2f}" for k, v in self.classifier_thresholds.items())
         return [
             f"guard: {'on' if self.enabled else 'OFF'}",
             f"PII: {'on' if self.detect_pii else 'off'} ({self.pii_action})",
             f"names, places, organisations: {names}",
             f"secrets: {'on' if self.detect_secrets else 'off'} ({self.secrets_action})",
             f"prompt injection: {'on' if self.detect_injection else 'off'} "
-            f"(threshold {self.injection_threshold}, action {self.injection_action}; "
-            f"fine-tuned classifier on questions, and at ingest on passages the fast scorers "
-            f"give at least {self.injection_prefilter})",
-            f"questions read in ~100 languages: {languages}",
+            f"(threshold {self.injection_threshold}, action {self.injection_action})",
+            f"injection classifier: fine-tuned all-MiniLM-L6-v2, int8; every question, and at "
+            f"ingest the passages the fast scorers give >= {self.injection_prefilter} "
+            f"(logit thresholds: {thresholds})",
             "indexed chunks: " + ("flagged by an older guard; run: enclave guard rescan"
                                   if self.flags_stale else "flags up to date"),
         ]  # fmt: skip
 
 
 def guard_status(settings: GuardSettings, flags_stale: bool) -> GuardStatus:
-    from core.guard import injection_detector, multilingual
+    from core.guard.classifier import calibrated_thresholds
     from core.guard.pii import names_detected
 
-    missing = None
-    if settings.detect_injection:
-        missing = injection_detector(settings.injection_threshold).multilingual_unavailable
     return GuardStatus(
         enabled=settings.enabled, detect_pii=settings.detect_pii,
         pii_action=settings.pii_action, names_detected=names_detected(settings),
@@ -113,7 +106,5 @@ def guard_status(settings: GuardSettings, flags_stale: bool) -> GuardStatus:
         injection_threshold=settings.injection_threshold,
         injection_prefilter=settings.injection_prefilter,
         injection_action=settings.injection_action,
-        multilingual_model=None if missing or not settings.detect_injection
-        else multilingual.MODEL_ID,
-        multilingual_missing=missing, flags_stale=flags_stale,
+        classifier_thresholds=calibrated_thresholds(), flags_stale=flags_stale,
     )  # fmt: skip

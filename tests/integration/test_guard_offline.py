@@ -101,7 +101,7 @@ def test_cli_status_reports_stale_flags_and_rescan_clears_them(tmp_path: Path) -
     assert done.stdout.startswith("1 chunks rescanned, 0 with changed flags")
     status = run_cli(["guard", "status"], "", home).stdout
     assert "flags up to date" in status
-    assert "questions read in ~100 languages: yes (multilingual-e5-small" in status
+    assert "injection classifier: fine-tuned all-MiniLM-L6-v2, int8; every question" in status
 
 
 def test_names_and_places_are_found_by_default_and_not_when_off() -> None:
