@@ -31,8 +31,8 @@ SOURCE=$WORK/llama_cpp_python-$VERSION
 CMAKE_LIST=$SOURCE/vendor/llama.cpp/ggml/src/CMakeLists.txt
 DROPPED='ivybridge|piledriver|cannonlake|cascadelake|cooperlake|zen4|sapphirerapids'
 before=$(grep -cE '^\s*ggml_add_cpu_backend_variant\((x64|sse42|sandybridge|ivybridge|piledriver|haswell|skylakex|cannonlake|cascadelake|icelake|cooperlake|zen4|alderlake|sapphirerapids)\b' "$CMAKE_LIST")
-sed -i -E "/^\s*ggml_add_cpu_backend_variant\(($DROPPED)\s/d" "$CMAKE_LIST"
-after=$(grep -cE '^\s*ggml_add_cpu_backend_variant\((x64|sse42|sandybridge|haswell|skylakex|icelake|alderlake)\s' "$CMAKE_LIST")
+sed -i -E "/^\s*ggml_add_cpu_backend_variant\(($DROPPED)[ )]/d" "$CMAKE_LIST"
+after=$(grep -cE '^\s*ggml_add_cpu_backend_variant\((x64|sse42|sandybridge|haswell|skylakex|icelake|alderlake)[ )]' "$CMAKE_LIST")
 echo "x86 CPU variants: $before in ggml's list, $after built" >&2
 [ "$after" -eq 7 ] || { echo "ggml's variant list changed; check $CMAKE_LIST" >&2; exit 1; }
 mkdir -p "$WHEEL_DIR"
