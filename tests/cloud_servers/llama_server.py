@@ -52,7 +52,8 @@ def free_port() -> int:
 def start_llama_server(model: Path, log: Path, ready_s: float = 120.0) -> LlamaServer:
     """Start the server and wait until /v1/models answers; raises with its log if it dies."""
     port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+    runner = Path(__file__).with_name("run_llama_server.py")
+    cmd = [sys.executable, str(runner), "--model", str(model), "--host", "127.0.0.1",
            "--port", str(port), "--model_alias", MODEL_ALIAS, "--n_ctx", "2048",
            "--n_threads", "2", "--api_key", API_KEY, "--verbose", "False"]  # fmt: skip
     out = log.open("wb")
