@@ -40,7 +40,9 @@ ENCLAVE_EXPORTED_MODELS=$BUILD/embedding "$VENV/bin/pyinstaller" --noconfirm --c
   --distpath "$BUILD/dist" --workpath "$BUILD/work" installer/enclave.spec
 APP=$BUILD/dist/enclave
 du -sh "$APP"
-echo "largest parts:"; (cd "$APP/_internal" && du -s -- * | sort -rn | head -12 | awk '{printf "  %6.0f MB  %s\n", $1/1024, $2}')
+# awk, not head, takes the first twelve: head would close the pipe early, and under pipefail
+# sort's SIGPIPE fails the build (seen in CI: make's Error 141).
+echo "largest parts:"; (cd "$APP/_internal" && du -s -- * | sort -rn | awk 'NR <= 12 {printf "  %6.0f MB  %s\n", $1/1024, $2}')
 
 step "packages"
 "$VENV/bin/python" installer/render_icons.py resources/icons/enclave.svg "$BUILD/icons"
