@@ -27,8 +27,8 @@ def load_email(path: Path) -> Document:
     header = "\n".join(
         f"{name}: {message[name]}" for name in SHOWN_HEADERS if message.get(name)
     )
-    blocks = [Block(header, heading_path=(subject,) if subject else ())] if header else []
     heading = (subject,) if subject else ()
+    blocks = [Block(header, heading_path=heading)] if header else []
     blocks += _body_blocks(message, heading)
     attachments = [part.get_filename() for part in message.iter_attachments()]
     named = [a for a in attachments if a]
