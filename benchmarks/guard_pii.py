@@ -19,7 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 DATA = Path(__file__).resolve().parents[2] / "shared/data/guard/pii/presidio_generated_large.json"
 GOLD_NAMES = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "CREDIT_CARD": "CREDIT_CARD",
               "IBAN_CODE": "IBAN", "US_SSN": "US_SSN", "IP_ADDRESS": "IP_ADDRESS",
-              "PERSON": "PERSON", "LOCATION": "LOCATION"}  # fmt: skip
+              "PERSON": "PERSON", "LOCATION": "LOCATION", "ORGANIZATION": "ORGANIZATION",
+              "ADDRESS": "ADDRESS"}  # fmt: skip
+# Our names for what the gold set calls ADDRESS: a street line, a postcode, a whole address.
+PREDICTED_AS_GOLD = {"STREET_ADDRESS": "ADDRESS", "POSTCODE": "ADDRESS"}
 
 
 def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -64,12 +67,16 @@ def make_detector(engine: str, ner_model: str | None):
     if engine == "fast":
         from core.guard.patterns import find_pii_fast
 
-        return lambda text: [(f.type, f.start, f.end) for f in find_pii_fast(text)]
+        return lambda text: [as_gold(f) for f in find_pii_fast(text)]
     from core.guard.pii import PiiScanner
     from core.guard.settings import GuardSettings
 
     scanner = PiiScanner(GuardSettings(ner_model_path=ner_model))
-    return lambda text: [(f.type, f.start, f.end) for f in scanner.scan(text)]
+    return lambda text: [as_gold(f) for f in scanner.scan(text)]
+
+
+def as_gold(finding) -> tuple[str, int, int]:  # type: ignore[no-untyped-def]
+    return PREDICTED_AS_GOLD.get(finding.type, finding.type), finding.start, finding.end
 
 
 if __name__ == "__main__":

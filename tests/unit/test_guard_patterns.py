@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.guard.patterns import card_brand, find_pii_fast, iban_ok, luhn_ok
+from core.guard.patterns import (
+    PiiFinding,
+    card_brand,
+    find_pii_fast,
+    iban_ok,
+    luhn_ok,
+    resolve_overlaps,
+)
 from core.guard.secrets import find_secrets_fast
 
 pytestmark = pytest.mark.unit
@@ -95,3 +102,17 @@ def test_secret_formats(kind: str, secret: str) -> None:
 def test_placeholders_and_prose_are_not_secrets() -> None:
     text = "password = ${DB_PASSWORD}\ntoken: <your token here>\nThe password must be long."
     assert find_secrets_fast(text) == []
+
+
+def test_an_address_span_ends_where_a_phone_number_begins() -> None:
+    text = "12 Rue Lafayette\n75009 Paris\n+33 1 42 68 53 00 office"
+    model = PiiFinding("STREET_ADDRESS", 0, len(text), text, 0.85)  # what a name model said
+    kept = resolve_overlaps([model, *find_pii_fast(text)])
+    assert [(f.type, f.text) for f in kept] == [
+        ("STREET_ADDRESS", "12 Rue Lafayette\n75009 Paris"), ("PHONE_NUMBER", "+33 1 42 68 53 00")]
+
+
+def test_a_name_span_wholly_inside_a_card_number_is_dropped() -> None:
+    card = PiiFinding("CREDIT_CARD", 5, 24, "4111 1111 1111 1111", 1.0)
+    inside = PiiFinding("PERSON", 10, 14, "1111", 0.85)
+    assert resolve_overlaps([inside, card]) == [card]
