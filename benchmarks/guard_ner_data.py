@@ -26,6 +26,7 @@ LABEL_OF = {"PERSON": "PERSON", "FIRST": "PERSON", "LAST": "PERSON", "CITY": "GP
             "ADDRESS": "ADDRESS"}  # fmt: skip
 FILLERS = ("DATE", "AMOUNT", "NUMBER")
 PLACEHOLDER = re.compile(r"\{([A-Z]+)\}")
+BLOCK_SHARE = 0.08  # of sentences: address blocks with no template around them
 # Locale and weight: English-speaking countries most, then Europe, then the rest.
 LOCALES = {"en_US": 14, "en_GB": 8, "en_IE": 2, "en_AU": 2, "en_CA": 2, "en_IN": 3,
            "de_DE": 6, "de_AT": 2, "fr_FR": 5, "es_ES": 4, "es_MX": 2, "it_IT": 4,
@@ -83,12 +84,12 @@ class ValueSource:
         return str(simple[name]())
 
     def person(self, f) -> str:  # type: ignore[no-untyped-def]
-        """Full names mostly; a fifth of the time a first name or a surname alone, as people
-        are named in dialogue, lists and minutes."""
+        """Full names mostly; over a quarter of the time a first name or a surname alone, as
+        people are named in dialogue, lists and minutes."""
         roll = self.rng.random()
-        if roll < 0.12:
+        if roll < 0.18:
             return str(f.first_name())
-        if roll < 0.2:
+        if roll < 0.28:
             return str(f.last_name())
         if roll < 0.6:
             return f.first_name() + " " + f.last_name()
@@ -124,22 +125,49 @@ class ValueSource:
             return str(f.street_name())
         return str(f.street_address())
 
-    def address(self, f) -> str:  # type: ignore[no-untyped-def]
+    def address(self, f, joiner: str | None = None) -> str:  # type: ignore[no-untyped-def]
         """Faker's address for the locale; sometimes with a unit line, the town in capitals
-        (as postal services ask) or the country added."""
+        (as postal services ask) or the country added; on one line or several."""
         lines = str(f.address()).split("\n")
-        if self.rng.random() < 0.2 and len(lines) > 1:
-            lines.insert(1, f"{self.rng.choice(UNITS)} {self.rng.randint(1, 999)}")
+        if self.rng.random() < 0.3 and len(lines) > 1:
+            unit = f"{self.rng.choice(UNITS)} {self.rng.randint(1, 999)}"
+            lines.insert(self.rng.choice((0, 1)), unit)
         if self.rng.random() < 0.15:
             lines[-1] = lines[-1].upper()
         if self.rng.random() < 0.35:
             lines.append(self.english.country())
-        style = self.rng.random()
-        if style < 0.4:
-            return ", ".join(lines)
-        if style < 0.7:
-            return "\n".join(lines)
-        return "\n ".join(lines)  # continuation lines indented, as pasted from a form
+        return (joiner or self.rng.choice(ADDRESS_JOINERS)).join(lines)
+
+    def block(self) -> Sentence:
+        """An address block with no sentence around it, as on an envelope, a letterhead, a
+        signature or a form: a name, maybe an organisation and a role, the address, maybe
+        phone and e-mail lines; in quoted e-mail every line starts with "> "."""
+        f = self.faker()
+        prefix = self.rng.choice(BLOCK_PREFIXES)
+        joiner = "\n" + prefix + self.rng.choice(("", "", " "))
+        parts: list[tuple[str, str | None]] = [(self.person(f), "PERSON")]
+        if self.rng.random() < 0.5:
+            parts.append((self.organisation(f), "ORG"))
+        if self.rng.random() < 0.2:
+            parts.append((self.rng.choice(ROLES), None))
+        parts.append((self.address(f, joiner), "ADDRESS"))
+        if self.rng.random() < 0.35:
+            parts.append((f"{f.phone_number()}{self.rng.choice(PHONE_TAILS)}", None))
+        if self.rng.random() < 0.2:
+            parts.append((str(f.email()), None))
+        text, spans = prefix, []
+        for i, (value, label) in enumerate(parts):
+            text += joiner if i else ""
+            if label:
+                spans.append((len(text), len(text) + len(value), label))
+            text += value
+        return Sentence(text, tuple(spans), "address_block")
+
+
+ADDRESS_JOINERS = (", ", ", ", "\n", "\n", "\n ", " ")
+BLOCK_PREFIXES = ("", "", "", "> ", "- ", "\t")
+ROLES = ("Head of Procurement", "Benefits manager", "Senior Associate", "Office Manager",
+         "Chief Financial Officer", "Patient Services", "Accounts Payable")  # fmt: skip
 
 
 def _provider(f, kind: str):  # type: ignore[no-untyped-def]
@@ -232,6 +260,9 @@ def sentences(split: str, count: int, seed: int = 0) -> Iterator[Sentence]:
     values = ValueSource(seed)
     rng = values.rng
     for _ in range(count):
+        if rng.random() < BLOCK_SHARE:
+            yield values.block()
+            continue
         parts = [render(t["template"], t["genre"], values)
                  for t in rng.sample(templates, rng.choice((1, 1, 1, 1, 2, 3)))]  # fmt: skip
         yield join(parts)

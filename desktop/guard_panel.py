@@ -375,7 +375,8 @@ def _verdict_html(scan: GuardScan, found: list[Finding]) -> str:
         verdict = "Found: " + ", ".join(parts) + "."
     if not scan.names_detected:
         verdict += (
-            " <span style='color:gray'>Names are detected only after Mr/Ms/Dr (no NER pack).</span>"
+            " <span style='color:gray'>Names are detected only after Mr/Ms/Dr"
+            " (name detection is off).</span>"
         )
     return verdict
 

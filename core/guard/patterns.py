@@ -174,7 +174,10 @@ def _phones(text: str) -> Iterator[PiiFinding]:
         if strong and digits >= 7:
             yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), raw, 0.75)
         elif (grouped or digits >= 10) and _near(PHONE_CONTEXT, text, m.start(), m.end()):
-            yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), raw, 0.6)
+            # A number that begins its line (a letterhead's "020 7946 0958 office") is surer
+            # than one inside a sentence, which may be part of an address.
+            line_start = text[: m.start()].rstrip(" \t>").endswith("\n")
+            yield PiiFinding("PHONE_NUMBER", m.start(), m.end(), raw, 0.7 if line_start else 0.6)
 
 
 def _nanp(raw: str) -> bool:
@@ -195,7 +198,7 @@ def _addresses(text: str) -> Iterator[PiiFinding]:
 
 
 def _titled_names(text: str) -> Iterator[PiiFinding]:
-    # Without an NER model pack, a name is only certain after an honorific.
+    # Without the name model (detect_names off), a name is only certain after an honorific.
     for m in TITLED_NAME_RE.finditer(text):
         yield PiiFinding("PERSON", m.start(), m.end(), m.group(), 0.6)
 
@@ -227,16 +230,18 @@ def find_pii_fast(text: str, entities: tuple[str, ...] | None = None) -> list[Pi
 VALIDATED = frozenset({"EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"})
 
 
-# A phone number's pattern is surer of its edges than a name model is of an address's:
-# a letterhead's phone line is the phone's, and the address ends before it.
+# A phone number's pattern (a strong one) is surer of its edges than a name model is of an
+# address's: a letterhead's phone line is the phone's, and the address ends before it.
 FIRM = VALIDATED | {"PHONE_NUMBER"}
+FIRM_PHONE_SCORE = 0.7  # a strong format, or a phone number on a line of its own
 # What the name model finds; a span of it that runs over a firm finding is cut back.
 MODEL_FOUND = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "STREET_ADDRESS"})
 EDGE = " \t\n,;:-\\"
 
 
 def resolve_overlaps(found: list[PiiFinding]) -> list[PiiFinding]:
-    firm = [f for f in found if f.type in FIRM]
+    firm = [f for f in found if f.type in FIRM
+            and (f.type != "PHONE_NUMBER" or f.score >= FIRM_PHONE_SCORE)]  # fmt: skip
     found = [piece for f in found for piece in _outside(f, firm)]
     kept: list[PiiFinding] = []
     order = sorted(found, key=lambda f: (f.type not in VALIDATED, -(f.end - f.start), -f.score))

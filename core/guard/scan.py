@@ -74,15 +74,16 @@ class GuardStatus:
     flags_stale: bool  # indexed chunks were flagged by another version of the guard
 
     def lines(self) -> list[str]:
-        model = f"spaCy model {self.ner_model_path}" if self.ner_model_path else "en_core_web_sm"
+        model = (f"spaCy model {self.ner_model_path}" if self.ner_model_path
+                 else "Enclave's spaCy recognizer, trained from en_core_web_sm")  # fmt: skip
         names = (f"detected ({model})" if self.names_detected
-                 else "NOT detected (guard.detect_names is off or no spaCy model is installed;"
+                 else "NOT detected (guard.detect_names is off or the model folder is missing;"
                       " only names after Mr/Ms/Dr)")  # fmt: skip
         thresholds = ", ".join(f"{k} {v:+.2f}" for k, v in self.classifier_thresholds.items())
         return [
             f"guard: {'on' if self.enabled else 'OFF'}",
             f"PII: {'on' if self.detect_pii else 'off'} ({self.pii_action})",
-            f"names, places, organisations: {names}",
+            f"names, places, organisations, addresses: {names}",
             f"secrets: {'on' if self.detect_secrets else 'off'} ({self.secrets_action})",
             f"prompt injection: {'on' if self.detect_injection else 'off'} "
             f"(threshold {self.injection_threshold}, action {self.injection_action})",

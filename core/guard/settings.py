@@ -28,13 +28,13 @@ class GuardSettings(BaseModel):
     pii_min_score: float = Field(0.5, ge=0.0, le=1.0)
     detect_names: bool = Field(
         True,
-        description="Find names, places and organisations with a spaCy model (about 12 ms"
-        " more per sentence scanned).",
+        description="Find names, places, organisations and postal addresses with a spaCy"
+        " model.",
     )
     ner_model_path: str | None = Field(
         None,
         description="Another local spaCy model directory for names, places and organisations;"
-        " unset: the bundled en_core_web_sm.",
+        " unset: the bundled one (resources/guard/ner_model).",
     )
     custom_terms: list[str] = Field(
         default_factory=list, description="Words always treated as sensitive (project names)."

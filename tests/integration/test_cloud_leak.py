@@ -2,11 +2,11 @@
 questions through each provider's SDK to its stand-in, and a search of every byte the
 servers received for every sensitive value: raw, JSON-escaped, URL-encoded and base64.
 
-Asserted (must be 0 leaked): every labelled span of the types the guard detects without
-an NER model pack (e-mail, phone, credit card, US SSN, IBAN, IP address) and every
-secret the guard's secret detector recognises in its own line. Reported, not asserted:
-names, places, organisations and addresses (they need guard.ner_model_path) and the
-secrets the detector does not recognise (its recall, see benchmarks/guard_secrets.py).
+Asserted (must be 0 leaked): every labelled span of the types the guard finds by pattern
+(e-mail, phone, credit card, US SSN, IBAN, IP address) and every secret the guard's secret
+detector recognises in its own line. Reported, not asserted: names, places, organisations
+and addresses (found by a statistical model whose recall is below 1, benchmarks/guard_pii.py)
+and the secrets the detector does not recognise (benchmarks/guard_secrets.py).
 Retrieval uses the FakeEmbedder (what is retrieved does not matter here, only that what
 is sent is guarded); the guard, the SDKs and the servers are the real ones.
 """

@@ -42,7 +42,7 @@ def test_presidio_scan_works_offline(no_network: None, tmp_path: Path,
         ("CUSTOM", "Project Falcon"), ("CREDIT_CARD", "5555 5555 5555 4444"),
         ("IBAN_CODE", "GB82 WEST 1234 5698 7654 32"), ("US_SSN", "078-05-1120"),
     }  # fmt: skip
-    assert scanner.names_detected  # the bundled en_core_web_sm, read from disk like the rest
+    assert scanner.names_detected  # the shipped name model, read from disk like the rest
 
 
 def test_context_words_boost_on_the_blank_pipeline() -> None:
