@@ -26,7 +26,7 @@ LABEL_OF = {"PERSON": "PERSON", "FIRST": "PERSON", "LAST": "PERSON", "CITY": "GP
             "ADDRESS": "ADDRESS"}  # fmt: skip
 FILLERS = ("DATE", "AMOUNT", "NUMBER")
 PLACEHOLDER = re.compile(r"\{([A-Z]+)\}")
-BLOCK_SHARE = 0.08  # of sentences: address blocks with no template around them
+BLOCK_SHARE = 0.12  # of sentences: address blocks with no template around them
 # Locale and weight: English-speaking countries most, then Europe, then the rest.
 LOCALES = {"en_US": 14, "en_GB": 8, "en_IE": 2, "en_AU": 2, "en_CA": 2, "en_IN": 3,
            "de_DE": 6, "de_AT": 2, "fr_FR": 5, "es_ES": 4, "es_MX": 2, "it_IT": 4,
@@ -84,12 +84,12 @@ class ValueSource:
         return str(simple[name]())
 
     def person(self, f) -> str:  # type: ignore[no-untyped-def]
-        """Full names mostly; over a quarter of the time a first name or a surname alone, as
-        people are named in dialogue, lists and minutes."""
+        """Full names mostly; a fifth of the time a first name or a surname alone, as people
+        are named in dialogue, lists and minutes."""
         roll = self.rng.random()
-        if roll < 0.18:
+        if roll < 0.12:
             return str(f.first_name())
-        if roll < 0.28:
+        if roll < 0.2:
             return str(f.last_name())
         if roll < 0.6:
             return f.first_name() + " " + f.last_name()

@@ -10,7 +10,7 @@ passages (Python docstrings, the MIT test PDFs, our e-mails and documents) label
 original model. Values from placeholders that are not entities (dates, amounts, numbers) are
 left unannotated, so neither source teaches the other's labels away.
 
-Usage: python -m benchmarks.guard_train_ner [--sentences 24000] [--epochs 4]
+Usage: python -m benchmarks.guard_train_ner [--sentences 22000] [--epochs 4]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ REHEARSAL_SHARE = 0.2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sentences", type=int, default=24000)
+    parser.add_argument("--sentences", type=int, default=22000)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--out", default=str(NER_MODEL))
     args = parser.parse_args()
