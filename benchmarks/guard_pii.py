@@ -57,9 +57,12 @@ def main() -> None:
     detect = make_detector(args.engine, args.ner_model)
     tally: dict[str, Counter[str]] = {k: Counter() for k in GOLD_NAMES}
     start = time.perf_counter()
+    addresses: Counter[str] = Counter()
     for row in rows:
         gold = [(s["entity_type"], s["start_position"], s["end_position"]) for s in row["spans"]]
-        score_sentence(gold, detect(row["full_text"]), tally)
+        predicted = detect(row["full_text"])
+        score_sentence(gold, predicted, tally)
+        count_addresses(row["full_text"], gold, predicted, addresses)
     seconds = time.perf_counter() - start
     report = {"engine": args.engine, "ner_model": args.ner_model, "half": args.half,
               "sentences": len(rows),
@@ -71,7 +74,25 @@ def main() -> None:
         recall = (c["tp"] and (c["tp"] / max(1, c["tp"] + c["fn"]))) or 0.0
         report["entities"][GOLD_NAMES[kind]] = {
             "precision": round(precision, 4), "recall": round(recall, 4), **c}  # fmt: skip
+    report["addresses_found"] = {  # an address labelled in parts counts once
+        "n": addresses["n"], "rate": round(addresses["found"] / max(1, addresses["n"]), 4)}
     print(json.dumps(report, indent=2))
+
+
+def count_addresses(text: str, gold: list[tuple[str, int, int]],
+                    pred: list[tuple[str, int, int]], tally: Counter[str]) -> None:  # fmt: skip
+    """The set labels many addresses in parts (house number, street, unit, postcode);
+    parts with only spaces or punctuation between them are one address, found when any
+    predicted address overlaps it."""
+    merged: list[tuple[int, int]] = []
+    for _, start, end in sorted(g for g in gold if g[0] == "ADDRESS"):
+        if merged and not text[merged[-1][1] : start].strip(" \t\n,."):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    found = [(s, e) for t, s, e in pred if t == "ADDRESS"]
+    tally["n"] += len(merged)
+    tally["found"] += sum(any(overlaps(m, p) for p in found) for m in merged)
 
 
 def chunk_cost(detect) -> float:  # type: ignore[no-untyped-def]
