@@ -11,8 +11,8 @@ from desktop.theme import icon
 
 EMPTY_TITLE = "Drop files or folders here to index them"
 EMPTY_TEXT = (
-    "PDFs, Word, Markdown, HTML, e-books, text and code. Everything is read and indexed on "
-    "this machine; nothing is uploaded."
+    "PDFs, Word, Markdown, HTML, e-books, e-mails, text and code. Everything is read and "
+    "indexed on this machine; nothing is uploaded."
 )
 
 
